@@ -1,0 +1,127 @@
+"""Generator and discriminator builders: MLPs for 1-D / 2-D data, DCGAN for images, the 1-D toy.
+
+Every builder returns a functional `keras.Model`, so any of them can be mixed with a user's own
+networks of matching shapes.
+"""
+
+import math
+
+import keras
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer. Received: `{name}={value!r}`.")
+
+
+def _check_units(hidden_units):
+    if not hidden_units or any(isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in hidden_units):
+        raise ValueError(f"`hidden_units` must be a non-empty sequence of positive integers. "
+                         f"Received: `hidden_units={hidden_units!r}`.")
+
+
+@keras.saving.register_keras_serializable(package="tfgan")
+class Shift(keras.layers.Layer):
+    """x = z + theta: the generator of the 1-D toy (Prince, Understanding Deep Learning, eq. 15.1)."""
+
+    def __init__(self, initial_theta=3.0, **kwargs):
+        super().__init__(**kwargs)
+        self.initial_theta = float(initial_theta)
+
+    def build(self, input_shape):
+        self.theta = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.initial_theta),
+                                     name="theta")
+
+    def call(self, z):
+        return z + self.theta
+
+    def get_config(self):
+        return {**super().get_config(), "initial_theta": self.initial_theta}
+
+
+def toy_shift_generator(initial_theta=3.0):
+    """The 1-D toy generator x = z + theta, theta starting at `initial_theta`; z is 1-D."""
+    z = keras.Input((1,), name="z")
+    return keras.Model(z, Shift(initial_theta, name="shift")(z), name="toy_shift_generator")
+
+
+def mlp_generator(output_dim, latent_dim, hidden_units=(128, 128), activation="relu", name="mlp_generator"):
+    """A fully connected generator for vector data: z -> hidden layers -> a linear output of `output_dim`."""
+    _check_positive_int("output_dim", output_dim)
+    _check_positive_int("latent_dim", latent_dim)
+    _check_units(hidden_units)
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)
+    x = keras.layers.Dense(output_dim, name="output")(x)
+    return keras.Model(z, x, name=name)
+
+
+def mlp_discriminator(input_dim, hidden_units=(128, 128), negative_slope=0.2, name="mlp_discriminator"):
+    """A fully connected discriminator: x -> LeakyReLU hidden layers -> one logit."""
+    _check_positive_int("input_dim", input_dim)
+    _check_units(hidden_units)
+    inputs = keras.Input((input_dim,), name="x")
+    x = inputs
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, name=f"dense_{i}")(x)
+        x = keras.layers.LeakyReLU(negative_slope, name=f"leaky_relu_{i}")(x)
+    x = keras.layers.Dense(1, name="logit")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def _dcgan_levels(image_size):
+    """Start resolution and number of 2x resamplings between it and `image_size` (a power of 2)."""
+    if image_size not in (8, 16, 32, 64, 128):
+        raise ValueError(f"`image_size` must be one of 8, 16, 32, 64, 128. Received: `image_size={image_size!r}`.")
+    start = 2 if image_size == 8 else 4
+    return start, int(math.log2(image_size // start))
+
+
+def dcgan_generator(image_size, channels, latent_dim, base_filters=64, name="dcgan_generator"):
+    """DCGAN generator (Radford et al. 2015) for `image_size` x `image_size` x `channels` images.
+
+    z -> Dense to a start x start feature map -> stride-2 transposed convolutions that halve the
+    filters and double the resolution, each followed by BatchNorm and ReLU -> a last transposed
+    convolution to `channels` with tanh and no BatchNorm, so outputs lie in [-1, 1].
+    """
+    _check_positive_int("channels", channels)
+    _check_positive_int("latent_dim", latent_dim)
+    _check_positive_int("base_filters", base_filters)
+    start, levels = _dcgan_levels(image_size)
+    z = keras.Input((latent_dim,), name="z")
+    filters = base_filters * 2 ** (levels - 1)
+    x = keras.layers.Dense(start * start * filters, use_bias=False, name="project")(z)
+    x = keras.layers.Reshape((start, start, filters))(x)
+    x = keras.layers.BatchNormalization(name="bn_project")(x)
+    x = keras.layers.ReLU()(x)
+    for i in range(levels - 1):
+        filters //= 2
+        x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                                         name=f"deconv_{i}")(x)
+        x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = keras.layers.ReLU()(x)
+    x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh",
+                                     name="output")(x)
+    return keras.Model(z, x, name=name)
+
+
+def dcgan_discriminator(image_size, channels, base_filters=64, negative_slope=0.2, name="dcgan_discriminator"):
+    """DCGAN discriminator (Radford et al. 2015): stride-2 convolutions with LeakyReLU(0.2), BatchNorm
+    on every convolution but the first (D's input), no pooling, and a linear logit."""
+    _check_positive_int("channels", channels)
+    _check_positive_int("base_filters", base_filters)
+    _, levels = _dcgan_levels(image_size)
+    inputs = keras.Input((image_size, image_size, channels), name="images")
+    x = inputs
+    filters = base_filters
+    for i in range(levels):
+        x = keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0, name=f"conv_{i}")(x)
+        if i > 0:
+            x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = keras.layers.LeakyReLU(negative_slope)(x)
+        filters *= 2
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(1, name="logit")(x)
+    return keras.Model(inputs, x, name=name)
