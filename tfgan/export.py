@@ -1,0 +1,73 @@
+"""SavedModel export of a trained generator, loadable with plain `tf.saved_model.load`.
+
+Signatures:
+- `serving_default`: `z` float32 `[batch, latent_dim]` -> `images` uint8 `[batch, H, W, C]` for image
+  generators, `samples` float32 `[batch, dim]` for vector generators.
+- `sample`: `n`, `seed` int32 scalars -> the same output for `n` noise vectors drawn statelessly from
+  `seed`, so the same seed gives the same samples in any process.
+"""
+
+import os
+import shutil
+
+import tensorflow as tf
+
+from tfgan import data as data_lib
+
+
+class GeneratorModule(tf.Module):
+    """A `tf.Module` holding the generator and its two serving functions."""
+
+    def __init__(self, generator, latent_dim, noise="normal"):
+        super().__init__(name="generator_module")
+        self.generator = generator
+        self.latent_dim = latent_dim
+        self.noise = noise
+        self.is_image = len(generator.output.shape) == 4
+        self.serve = tf.function(self._serve, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="z")])
+        self.sample = tf.function(self._sample, input_signature=[
+            tf.TensorSpec([], tf.int32, name="n"), tf.TensorSpec([], tf.int32, name="seed")])
+
+    def _serve(self, z):
+        outputs = self.generator(z, training=False)
+        if self.is_image:
+            return {"images": data_lib.to_uint8(outputs)}
+        return {"samples": tf.cast(outputs, tf.float32)}
+
+    def _sample(self, n, seed):
+        shape = tf.stack([n, self.latent_dim])
+        seeds = tf.stack([seed, 0])
+        if self.noise == "uniform":
+            z = tf.random.stateless_uniform(shape, seeds, -1.0, 1.0)
+        else:
+            z = tf.random.stateless_normal(shape, seeds)
+        return self._serve(z)
+
+    def signatures(self):
+        return {"serving_default": self.serve, "sample": self.sample}
+
+
+def export_generator(model, path, module=None):
+    """Writes `model.generator` as a SavedModel at `path` (replacing what is there only once the new
+    one is complete). `module` overrides the `GeneratorModule` (conditional models pass theirs)."""
+    module = module or GeneratorModule(model.generator, model.latent_dim, model.noise)
+    path = os.path.abspath(path)
+    tmp = path + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tf.saved_model.save(module, tmp, signatures=module.signatures())
+    old = path + ".old"
+    shutil.rmtree(old, ignore_errors=True)
+    if os.path.exists(path):
+        os.replace(path, old)
+    os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+    return path
+
+
+def load_generator(path):
+    """Loads an exported generator: a callable object with `.signatures["serving_default"]` and `.sample`."""
+    if not os.path.isdir(path):
+        raise ValueError(f"`generator={path}` is not a SavedModel directory (expected tools/train.py's "
+                         f"WORKDIR/generator).")
+    return tf.saved_model.load(path)

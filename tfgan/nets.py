@@ -45,25 +45,38 @@ def toy_shift_generator(initial_theta=3.0):
     return keras.Model(z, Shift(initial_theta, name="shift")(z), name="toy_shift_generator")
 
 
-def mlp_generator(output_dim, latent_dim, hidden_units=(128, 128), activation="relu", name="mlp_generator"):
-    """A fully connected generator for vector data: z -> hidden layers -> a linear output of `output_dim`."""
-    _check_positive_int("output_dim", output_dim)
+def _shape(name, value):
+    shape = (value,) if isinstance(value, int) and not isinstance(value, bool) else tuple(value)
+    if not shape or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in shape):
+        raise ValueError(f"`{name}` must be a positive integer or a shape of them. Received: `{name}={value!r}`.")
+    return shape
+
+
+def mlp_generator(output_shape, latent_dim, hidden_units=(128, 128), activation="relu", name="mlp_generator"):
+    """A fully connected generator: z -> hidden layers -> `output_shape`.
+
+    The output is linear for vectors (`output_shape` an int or a 1-tuple) and tanh for images (a
+    rank-3 shape), matching data scaled to [-1, 1].
+    """
+    shape = _shape("output_shape", output_shape)
     _check_positive_int("latent_dim", latent_dim)
     _check_units(hidden_units)
     z = keras.Input((latent_dim,), name="z")
     x = z
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)
-    x = keras.layers.Dense(output_dim, name="output")(x)
+    x = keras.layers.Dense(math.prod(shape), activation="tanh" if len(shape) > 1 else None, name="output")(x)
+    if len(shape) > 1:
+        x = keras.layers.Reshape(shape)(x)
     return keras.Model(z, x, name=name)
 
 
-def mlp_discriminator(input_dim, hidden_units=(128, 128), negative_slope=0.2, name="mlp_discriminator"):
-    """A fully connected discriminator: x -> LeakyReLU hidden layers -> one logit."""
-    _check_positive_int("input_dim", input_dim)
+def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, name="mlp_discriminator"):
+    """A fully connected discriminator: x (flattened) -> LeakyReLU hidden layers -> one logit."""
+    shape = _shape("input_shape", input_shape)
     _check_units(hidden_units)
-    inputs = keras.Input((input_dim,), name="x")
-    x = inputs
+    inputs = keras.Input(shape, name="x")
+    x = keras.layers.Flatten()(inputs) if len(shape) > 1 else inputs
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(units, name=f"dense_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope, name=f"leaky_relu_{i}")(x)

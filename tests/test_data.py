@@ -1,0 +1,121 @@
+import os
+import re
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan import data
+
+
+def first(ds):
+    return next(iter(ds))
+
+
+def test_digits_shapes_range_and_labels():
+    ds, info = data.load("digits", 32, labels=True, seed=0)
+    x, y = first(ds)
+    assert info.shape == (8, 8, 1) and info.num_classes == 10 and info.kind == "image"
+    assert x.shape == (32, 8, 8, 1) and x.dtype == tf.float32 and y.dtype == tf.int32
+    assert -1.0 <= float(tf.reduce_min(x)) and float(tf.reduce_max(x)) <= 1.0
+    assert float(tf.reduce_min(x)) == -1.0  # background pixels are 0 -> -1
+    images, labels = data.digits_arrays()
+    assert images.shape == (1797, 8, 8, 1) and images.dtype == np.uint8 and images.max() == 255
+    assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+def test_digits_resized_and_d_steps_batches():
+    ds, info = data.load("digits", 16, d_steps=3, image_size=32, channels=3)
+    x = first(ds)
+    assert x.shape == (48, 32, 32, 3) and info.shape == (32, 32, 3)
+
+
+@pytest.mark.parametrize("name,modes,std", [("ring", 8, 0.01), ("grid", 25, 0.05)])
+def test_mixtures_match_their_definition(name, modes, std):
+    x, y = data.mixture_samples(name, 20_000, seed=0)
+    info = data.info(name)
+    assert info.modes.shape == (modes, 2) and info.mode_std == std
+    offsets = x - info.modes[y]
+    assert offsets.std() == pytest.approx(std, rel=0.05)
+    assert np.abs(offsets.mean()) < 3 * std / np.sqrt(len(x)) * 10
+    assert np.bincount(y, minlength=modes).min() > 0.8 * len(x) / modes  # equal weights
+    if name == "ring":
+        np.testing.assert_allclose(np.linalg.norm(info.modes, axis=1), 1.0, rtol=1e-6)
+        np.testing.assert_allclose(np.arctan2(info.modes[2, 1], info.modes[2, 0]), 2 * np.pi * 2 / 8, rtol=1e-6)
+    else:
+        assert sorted(set(info.modes[:, 0].tolist())) == [-4, -2, 0, 2, 4]
+    batch = first(data.load(name, 64, seed=0)[0])
+    assert batch.shape == (64, 2) and batch.dtype == tf.float32
+
+
+def test_toy1d_is_normal_5_1():
+    x = first(data.load("toy1d", 4096, seed=0)[0]).numpy()
+    assert x.shape == (4096, 1)
+    assert x.mean() == pytest.approx(5.0, abs=0.1) and x.std() == pytest.approx(1.0, abs=0.05)
+
+
+def write_images(root, count, size=(12, 20), classes=("a", "b")):
+    rng = np.random.default_rng(0)
+    for c in classes:
+        os.makedirs(os.path.join(root, c), exist_ok=True)
+        for i in range(count):
+            image = rng.integers(0, 256, size + (3,), dtype=np.uint8)
+            ext = "png" if i % 2 else "jpg"
+            encode = tf.io.encode_png if ext == "png" else tf.io.encode_jpeg
+            tf.io.write_file(os.path.join(root, c, f"{i}.{ext}"), encode(image))
+
+
+def test_folder_resizes_center_crops_and_labels_subfolders(tmp_path):
+    write_images(str(tmp_path), 3)
+    ds, info = data.load(f"folder:{tmp_path}", 6, labels=True, image_size=16, seed=0)
+    x, y = first(ds)
+    assert info.num_classes == 2 and info.shape == (16, 16, 3)
+    assert x.shape == (6, 16, 16, 3) and float(tf.reduce_max(tf.abs(x))) <= 1.0
+    assert sorted(y.numpy().tolist()) == [0, 0, 0, 1, 1, 1]
+
+
+def test_folder_center_crop_keeps_the_middle(tmp_path):
+    image = np.zeros((10, 30, 3), np.uint8)
+    image[:, 10:20] = 255  # a white square in the middle of a wide image
+    tf.io.write_file(str(tmp_path / "x.png"), tf.io.encode_png(image))
+    x = first(data.load(f"folder:{tmp_path}", 1, image_size=8)[0]).numpy()
+    assert x.min() > 0.9  # the crop is all white
+
+
+def test_empty_or_missing_folder_names_the_path(tmp_path):
+    with pytest.raises(ValueError, match=re.escape(f"folder:{tmp_path}") + "` contains no images"):
+        data.load(f"folder:{tmp_path}", 4)
+    with pytest.raises(ValueError, match="no such directory"):
+        data.load(f"folder:{tmp_path}/missing", 4)
+
+
+def test_tfds_with_mock_data():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=20):
+        ds, info = data.load("tfds:mnist", 8, labels=True, image_size=32, seed=0)
+        x, y = first(ds)
+    assert info.shape == (32, 32, 1) and info.num_classes == 10
+    assert x.shape == (8, 32, 32, 1) and y.shape == (8,)
+    assert -1.0 <= float(tf.reduce_min(x)) and float(tf.reduce_max(x)) <= 1.0
+
+
+def test_tfds_not_on_disk_says_how_to_get_it(tmp_path):
+    with pytest.raises(ValueError, match=r"not on disk.*tfds build mnist.*--data_dir"):
+        data.load("tfds:mnist", 8, data_dir=str(tmp_path))
+
+
+@pytest.mark.parametrize("name", ["mnist", "tfds:", "folder:", "", "ring2"])
+def test_unknown_dataset_names_list_what_is_accepted(name):
+    with pytest.raises(ValueError, match="dataset="):
+        data.load(name, 8)
+
+
+def test_labels_asked_of_unlabelled_data():
+    with pytest.raises(ValueError, match="toy1d` has no labels"):
+        data.load("toy1d", 8, labels=True)
+
+
+def test_bad_batch_size():
+    with pytest.raises(ValueError, match="batch_size=0"):
+        data.load("ring", 0)
