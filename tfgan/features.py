@@ -111,6 +111,19 @@ def default_inception_weights():
     return os.path.join(keras_home, "models", INCEPTION_WEIGHTS_FILE)
 
 
+def inception_preprocess(images):
+    """[N, H, W, 1 or 3] images in [-1, 1] or uint8 -> float32 [N, 299, 299, 3] in [-1, 1], as InceptionV3 expects.
+
+    Grey images are repeated to RGB, resized bilinearly to 299x299, mapped to [0, 255] and passed through
+    `keras.applications.inception_v3.preprocess_input`.
+    """
+    x = _as_images(images)
+    if x.shape[-1] not in (1, 3):
+        raise ValueError(f"`images` must have 1 or 3 channels. Received: `images` with shape {x.shape}.")
+    x = tf.image.resize(np.repeat(x, 3 // x.shape[-1], axis=-1), (INCEPTION_SIZE, INCEPTION_SIZE))
+    return keras.applications.inception_v3.preprocess_input(tf.clip_by_value((x + 1.0) * 127.5, 0.0, 255.0))
+
+
 class InceptionFeatures:
     """2048-d pool features of InceptionV3 (ImageNet weights), the network behind FID, KID and IS papers.
 
@@ -143,17 +156,9 @@ class InceptionFeatures:
             include_top=False, weights=None, pooling="avg", input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3))
         self.model.load_weights(weights_path)
 
-    def preprocess(self, images):
-        """[N, H, W, 1 or 3] images in [-1, 1] or uint8 -> float32 [N, 299, 299, 3] as InceptionV3 expects."""
-        x = _as_images(images)
-        if x.shape[-1] not in (1, 3):
-            raise ValueError(f"`images` must have 1 or 3 channels. Received: `images` with shape {x.shape}.")
-        x = tf.image.resize(np.repeat(x, 3 // x.shape[-1], axis=-1), (INCEPTION_SIZE, INCEPTION_SIZE))
-        return keras.applications.inception_v3.preprocess_input(tf.clip_by_value((x + 1.0) * 127.5, 0.0, 255.0))
-
     def features(self, images, batch_size=32):
         """`[N, 2048]` float64 average-pool features, computed `batch_size` images at a time."""
         images = _as_images(images)
-        out = [self.model.predict_on_batch(self.preprocess(images[i:i + batch_size]))
+        out = [self.model.predict_on_batch(inception_preprocess(images[i:i + batch_size]))
                for i in range(0, len(images), batch_size)]
         return np.concatenate(out).astype(np.float64) if out else np.zeros((0, 2048))

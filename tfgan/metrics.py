@@ -309,7 +309,7 @@ def mode_coverage(samples, modes, std):
     if samples.shape[1] != centres.shape[1]:
         raise ValueError("`samples` and `modes` must have the same number of dimensions. "
                          f"Received: shapes {samples.shape} and {centres.shape}.")
-    if isinstance(std, bool) or not np.isscalar(std) or not np.isfinite(std) or std <= 0:
+    if isinstance(std, bool) or not isinstance(std, (int, float, np.number)) or not np.isfinite(std) or std <= 0:
         raise ValueError(f"`std` must be a positive number. Received: `std={std!r}`.")
     nearest = np.empty(len(samples), dtype=np.int64)
     nearest_distance = np.empty(len(samples))
