@@ -53,7 +53,7 @@ def frechet_distance(features_a, features_b, eps=1e-6):
 
         d^2 = ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))
 
-    with mu and S the mean and (unbiased) covariance of each set (Heusel et al. 2017, eq. 6; Dowson &
+    with mu and S the mean and (unbiased) covariance of each set (Heusel et al. 2017; Dowson &
     Landau 1982). The matrix square root is `scipy.linalg.sqrtm`; when it is not finite (a singular
     product) it is retried on (S_a + eps I)(S_b + eps I), and numerical imaginary parts are dropped.
 
@@ -99,7 +99,7 @@ def kernel_distance(features_a, features_b, num_subsets=100, subset_size=1000, s
         MMD^2_u = 1/(m(m-1)) sum_{i!=j} k(x_i, x_j) + 1/(m(m-1)) sum_{i!=j} k(y_i, y_j)
                   - 2/m^2 sum_{i,j} k(x_i, y_j)
 
-    (Binkowski et al. 2018, eq. 3 with the kernel of sec. 3.3), averaged over `num_subsets` pairs of
+    (Binkowski et al. 2018), averaged over `num_subsets` pairs of
     subsets of `m = min(subset_size, N, M)` rows each, drawn without replacement.
 
     Args:
@@ -215,7 +215,7 @@ def precision_recall(real_features, fake_features, k=3):
         manifold(Phi) = union over phi in Phi of the ball B(phi, ||phi - NN_k(phi)||)
         precision = 1/M sum_j 1[fake_j in manifold(real)],  recall = 1/N sum_i 1[real_i in manifold(fake)]
 
-    with NN_k(phi) the k-th nearest neighbour of phi in its own set (Kynkäänniemi et al. 2019, eq. 1-3).
+    with NN_k(phi) the k-th nearest neighbour of phi in its own set (Kynkäänniemi et al. 2019).
     Precision measures fidelity (fakes that look real), recall diversity (real data the fakes cover).
     Distances are Euclidean, computed in blocks, so memory stays bounded for large sets.
 
@@ -244,7 +244,7 @@ def density_coverage(real_features, fake_features, k=5):
         density  = 1/(kM) sum_j sum_i 1[fake_j in B(real_i, NND_k(real_i))]
         coverage = 1/N sum_i 1[exists j: fake_j in B(real_i, NND_k(real_i))]
 
-    (Naeem et al. 2020, eq. 3-4). Density counts how many real neighbourhoods hold each fake (about 1
+    (Naeem et al. 2020). Density counts how many real neighbourhoods hold each fake (about 1
     when the two distributions match, above 1 when fakes crowd dense regions); coverage is the fraction
     of real neighbourhoods that hold at least one fake.
 
@@ -286,9 +286,9 @@ def mode_coverage(samples, modes, std):
         high_quality = #{high-quality x} / N
         kl           = KL(p || U) = sum_k p_k log(K p_k),  p_k = #{high-quality x : nearest(x) = k} / #{high-quality x}
 
-    as in Lin et al. 2018, sec. 5.1 (after Srivastava et al. 2017): `kl` is the "reverse" KL from the
-    histogram of the high-quality samples' modes to the uniform mixture weights; low-quality samples
-    enter only `high_quality`. It is 0 for balanced samples and log K when every high-quality sample
+    as in Lin et al. 2018 (after Srivastava et al. 2017): `kl` is the "reverse" KL from the histogram
+    of the high-quality samples' modes to the uniform mixture weights; low-quality samples enter only
+    `high_quality`, as in PacGAN's released evaluation code. It is 0 for balanced samples and log K when every high-quality sample
     sits at one mode. With no high-quality sample at all the histogram is empty and `kl` is log K, its
     largest value, so a generator never scores better by producing only junk.
 
