@@ -288,9 +288,10 @@ def mode_coverage(samples, modes, std):
 
     as in Lin et al. 2018 (after Srivastava et al. 2017): `kl` is the "reverse" KL from the histogram
     of the high-quality samples' modes to the uniform mixture weights; low-quality samples enter only
-    `high_quality`, as in PacGAN's released evaluation code. It is 0 for balanced samples and log K when every high-quality sample
-    sits at one mode. With no high-quality sample at all the histogram is empty and `kl` is log K, its
-    largest value, so a generator never scores better by producing only junk.
+    `high_quality`, as in PacGAN's released evaluation code. It is 0 for balanced samples and log K
+    when every high-quality sample sits at one mode. With no high-quality sample at all the histogram
+    is empty and `kl` is log K, its largest value, so a generator never scores better by producing
+    only junk.
 
     Args:
         samples: `[N, D]` generated points (N >= 1), e.g. 2,500 for `ring` / `grid`.
