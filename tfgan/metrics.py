@@ -1,0 +1,366 @@
+"""Sample-quality metrics for GANs: FID, KID, IS, precision / recall, density / coverage, mode coverage.
+
+Pure numpy / scipy functions of feature arrays, labels or samples, computed in float64; none of them
+runs a network. Feature extractors (a classifier for `digits`, InceptionV3) live in `tfgan.features`.
+Each function validates its arguments and raises a `ValueError` that names the argument and its value.
+
+Example:
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> real, fake = rng.normal(size=(500, 8)), rng.normal(0.5, 1.0, size=(500, 8))
+>>> frechet_distance(real, fake) > frechet_distance(real, rng.normal(size=(500, 8)))
+True
+"""
+
+import numpy as np
+import scipy.linalg
+import scipy.special
+
+_CHUNK_ELEMENTS = 2**22  # entries of one block of the pairwise-distance matrix (32 MB in float64)
+
+
+def _features(value, name, min_rows=2):
+    """`value` as a float64 `[N, D]` array with at least `min_rows` rows and finite entries."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"`{name}` must be a 2-D array [num_samples, num_features]. "
+                         f"Received: `{name}` with shape {array.shape}.")
+    if array.shape[0] < min_rows:
+        raise ValueError(f"`{name}` needs at least {min_rows} rows (samples). "
+                         f"Received: `{name}` with shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{name}` contains NaN or infinite values.")
+    return array
+
+
+def _feature_pair(a, b, names, min_rows=2):
+    a, b = _features(a, names[0], min_rows), _features(b, names[1], min_rows)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"`{names[0]}` and `{names[1]}` must have the same number of features. "
+                         f"Received: shapes {a.shape} and {b.shape}.")
+    return a, b
+
+
+def _positive_int(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: `{name}={value!r}`.")
+    return int(value)
+
+
+def frechet_distance(features_a, features_b, eps=1e-6):
+    """Fréchet distance between Gaussians fitted to two feature sets: FID on Inception features.
+
+        d^2 = ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))
+
+    with mu and S the mean and (unbiased) covariance of each set (Heusel et al. 2017; Dowson &
+    Landau 1982). The matrix square root is `scipy.linalg.sqrtm`; when it is not finite (a singular
+    product) it is retried on (S_a + eps I)(S_b + eps I), and numerical imaginary parts are dropped.
+
+    Args:
+        features_a: `[N, D]` array, e.g. Inception pool features of real images (N >= 2).
+        features_b: `[M, D]` array of the other set (M >= 2).
+        eps: offset added to both diagonals when the square root is not finite. Defaults to `1e-6`.
+
+    Returns:
+        The squared Fréchet distance, a Python float (0 for identical sets).
+
+    Reference:
+        Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash
+        Equilibrium", https://arxiv.org/abs/1706.08500
+    """
+    a, b = _feature_pair(features_a, features_b, ("features_a", "features_b"))
+    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+    sigma_a = np.atleast_2d(np.cov(a, rowvar=False))
+    sigma_b = np.atleast_2d(np.cov(b, rowvar=False))
+    covmean = scipy.linalg.sqrtm(sigma_a @ sigma_b)
+    if not np.all(np.isfinite(covmean)):
+        offset = np.eye(len(sigma_a)) * eps
+        covmean = scipy.linalg.sqrtm((sigma_a + offset) @ (sigma_b + offset))
+    if np.iscomplexobj(covmean):
+        imaginary = np.max(np.abs(np.diagonal(covmean).imag))
+        if imaginary > 1e-3 * max(1.0, np.max(np.abs(np.diagonal(covmean).real))):
+            raise ValueError(f"The square root of the covariance product has a large imaginary part "
+                             f"({imaginary:.3g}): too few samples for {a.shape[1]} features?")
+        covmean = covmean.real
+    diff = mu_a - mu_b
+    return float(diff @ diff + np.trace(sigma_a) + np.trace(sigma_b) - 2.0 * np.trace(covmean))
+
+
+def _polynomial_kernel(x, y):
+    """k(x, y) = (x . y / d + 1)^3, the KID kernel."""
+    return (x @ y.T / x.shape[1] + 1.0) ** 3
+
+
+def kernel_distance(features_a, features_b, num_subsets=100, subset_size=1000, seed=0):
+    """Kernel Inception Distance: the unbiased MMD^2 with a cubic polynomial kernel, over random subsets.
+
+        k(x, y) = (x . y / d + 1)^3
+        MMD^2_u = 1/(m(m-1)) sum_{i!=j} k(x_i, x_j) + 1/(m(m-1)) sum_{i!=j} k(y_i, y_j)
+                  - 2/m^2 sum_{i,j} k(x_i, y_j)
+
+    (Binkowski et al. 2018), averaged over `num_subsets` pairs of
+    subsets of `m = min(subset_size, N, M)` rows each, drawn without replacement.
+
+    Args:
+        features_a: `[N, D]` array (N >= 2).
+        features_b: `[M, D]` array (M >= 2).
+        num_subsets: number of subset pairs to average over. Defaults to `100`.
+        subset_size: rows per subset, capped at the smaller set's size. Defaults to `1000`.
+        seed: seed of the subset draws, so the estimate is reproducible. Defaults to `0`.
+
+    Returns:
+        `(mean, std)` of the per-subset MMD^2 estimates, Python floats. The mean is unbiased, so it can
+        be slightly negative when the two sets come from one distribution.
+
+    Reference:
+        Binkowski et al. 2018, "Demystifying MMD GANs", https://arxiv.org/abs/1801.01401
+    """
+    a, b = _feature_pair(features_a, features_b, ("features_a", "features_b"))
+    num_subsets = _positive_int(num_subsets, "num_subsets")
+    m = min(_positive_int(subset_size, "subset_size", minimum=2), len(a), len(b))
+    rng = np.random.default_rng(seed)
+    estimates = np.empty(num_subsets)
+    for s in range(num_subsets):
+        x = a[rng.choice(len(a), m, replace=False)]
+        y = b[rng.choice(len(b), m, replace=False)]
+        k_xx, k_yy, k_xy = _polynomial_kernel(x, x), _polynomial_kernel(y, y), _polynomial_kernel(x, y)
+        within = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
+        estimates[s] = within - 2.0 * k_xy.sum() / (m * m)
+    return float(estimates.mean()), float(estimates.std())
+
+
+def inception_score(probabilities, splits=10):
+    """Inception Score (a classifier score with any classifier's softmax): exp(E_x KL(p(y|x) || p(y))).
+
+        IS = exp( 1/N sum_i sum_c p(c|x_i) (log p(c|x_i) - log p(c)) ),  p(c) = 1/N sum_i p(c|x_i)
+
+    (Salimans et al. 2016, sec. 4), computed on `splits` consecutive parts of the samples, as in the
+    paper's code. It ranges from 1 (every sample classified alike, or no sample confident) to the
+    number of classes (confident and balanced predictions).
+
+    Args:
+        probabilities: `[N, C]` class probabilities (each row non-negative, summing to 1).
+        splits: number of parts the score is averaged over (<= N). Defaults to `10`.
+
+    Returns:
+        `(mean, std)` of the per-split scores, Python floats.
+
+    Reference:
+        Salimans et al. 2016, "Improved Techniques for Training GANs", https://arxiv.org/abs/1606.03498
+    """
+    p = _features(probabilities, "probabilities", min_rows=1)
+    if np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError("`probabilities` must be non-negative with rows summing to 1 (softmax outputs). "
+                         f"Received: row sums in [{p.sum(axis=1).min():.4g}, {p.sum(axis=1).max():.4g}].")
+    splits = _positive_int(splits, "splits")
+    if splits > len(p):
+        raise ValueError(f"`splits` must be at most the number of samples ({len(p)}). Received: `splits={splits}`.")
+    scores = []
+    for i in range(splits):
+        part = p[i * len(p) // splits:(i + 1) * len(p) // splits]
+        marginal = part.mean(axis=0, keepdims=True)
+        kl = scipy.special.xlogy(part, part) - scipy.special.xlogy(part, marginal)
+        scores.append(np.exp(kl.sum(axis=1).mean()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def _chunks(num_rows, num_cols):
+    """Row slices such that a block of `rows x num_cols` holds about `_CHUNK_ELEMENTS` entries."""
+    step = max(1, _CHUNK_ELEMENTS // max(1, num_cols))
+    return [slice(start, min(start + step, num_rows)) for start in range(0, num_rows, step)]
+
+
+def _squared_distances(x, y):
+    """||x_i - y_j||^2 for a block of rows of `x` against all of `y`, clipped at 0."""
+    d = (x * x).sum(axis=1)[:, None] + (y * y).sum(axis=1)[None, :] - 2.0 * (x @ y.T)
+    return np.maximum(d, 0.0)
+
+
+def _knn_radii(x, k):
+    """Squared distance from each row of `x` to its k-th nearest other row (the row itself excluded)."""
+    radii = np.empty(len(x))
+    for rows in _chunks(len(x), len(x)):
+        radii[rows] = np.partition(_squared_distances(x[rows], x), k, axis=1)[:, k]
+    return radii
+
+
+def _in_balls(points, centres, squared_radii):
+    """How many of the balls B(centres_j, radii_j) contain each point (closed balls)."""
+    counts = np.empty(len(points), dtype=np.int64)
+    for rows in _chunks(len(points), len(centres)):
+        counts[rows] = (_squared_distances(points[rows], centres) <= squared_radii[None, :]).sum(axis=1)
+    return counts
+
+
+def _ball_counts(centres, squared_radii, points):
+    """How many `points` each closed ball B(centres_i, radii_i) contains."""
+    counts = np.empty(len(centres), dtype=np.int64)
+    for rows in _chunks(len(centres), len(points)):
+        counts[rows] = (_squared_distances(centres[rows], points) <= squared_radii[rows, None]).sum(axis=1)
+    return counts
+
+
+def _check_k(k, name, sizes):
+    k = _positive_int(k, name)
+    if k >= min(sizes):
+        raise ValueError(f"`{name}` must be smaller than the number of samples in each set ({min(sizes)}). "
+                         f"Received: `{name}={k}`.")
+    return k
+
+
+def precision_recall(real_features, fake_features, k=3):
+    """Improved precision and recall: the fraction of each set inside the other's k-NN manifold.
+
+        manifold(Phi) = union over phi in Phi of the ball B(phi, ||phi - NN_k(phi)||)
+        precision = 1/M sum_j 1[fake_j in manifold(real)],  recall = 1/N sum_i 1[real_i in manifold(fake)]
+
+    with NN_k(phi) the k-th nearest neighbour of phi in its own set (Kynkäänniemi et al. 2019).
+    Precision measures fidelity (fakes that look real), recall diversity (real data the fakes cover).
+    Distances are Euclidean, computed in blocks, so memory stays bounded for large sets.
+
+    Args:
+        real_features: `[N, D]` array of real-sample features (N > k).
+        fake_features: `[M, D]` array of generated-sample features (M > k).
+        k: neighbourhood size defining the radii. Defaults to `3`, the paper's choice.
+
+    Returns:
+        `dict(precision=float, recall=float)`, each in [0, 1].
+
+    Reference:
+        Kynkäänniemi et al. 2019, "Improved Precision and Recall Metric for Assessing Generative
+        Models", https://arxiv.org/abs/1904.06991
+    """
+    real, fake = _feature_pair(real_features, fake_features, ("real_features", "fake_features"))
+    k = _check_k(k, "k", (len(real), len(fake)))
+    precision = np.mean(_in_balls(fake, real, _knn_radii(real, k)) > 0)
+    recall = np.mean(_in_balls(real, fake, _knn_radii(fake, k)) > 0)
+    return dict(precision=float(precision), recall=float(recall))
+
+
+def density_coverage(real_features, fake_features, k=5):
+    """Density and coverage: k-NN balls around the real samples only, robust to outliers.
+
+        density  = 1/(kM) sum_j sum_i 1[fake_j in B(real_i, NND_k(real_i))]
+        coverage = 1/N sum_i 1[exists j: fake_j in B(real_i, NND_k(real_i))]
+
+    (Naeem et al. 2020). Density counts how many real neighbourhoods hold each fake (about 1
+    when the two distributions match, above 1 when fakes crowd dense regions); coverage is the fraction
+    of real neighbourhoods that hold at least one fake.
+
+    Args:
+        real_features: `[N, D]` array of real-sample features (N > k).
+        fake_features: `[M, D]` array of generated-sample features (M >= 1).
+        k: neighbourhood size defining the radii. Defaults to `5`, the paper's choice.
+
+    Returns:
+        `dict(density=float, coverage=float)`; coverage is in [0, 1], density in [0, N/k].
+
+    Reference:
+        Naeem et al. 2020, "Reliable Fidelity and Diversity Metrics for Generative Models",
+        https://arxiv.org/abs/2002.09797
+    """
+    real = _features(real_features, "real_features")
+    fake = _features(fake_features, "fake_features", min_rows=1)
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError("`real_features` and `fake_features` must have the same number of features. "
+                         f"Received: shapes {real.shape} and {fake.shape}.")
+    k = _check_k(k, "k", (len(real),))
+    fakes_per_ball = _ball_counts(real, _knn_radii(real, k), fake)
+    density = fakes_per_ball.sum() / (k * len(fake))
+    coverage = np.mean(fakes_per_ball > 0)
+    return dict(density=float(density), coverage=float(coverage))
+
+
+def _kl_from_uniform(counts):
+    """KL(p || uniform) = sum_c p_c log(p_c C) = log C - H(p) of the histogram `counts` over C bins."""
+    p = counts / counts.sum()
+    return float(np.sum(scipy.special.xlogy(p, p * len(counts))))
+
+
+def mode_coverage(samples, modes, std):
+    """Modes recovered, fraction of high-quality samples and KL of the mode histogram (PacGAN's 2-D metrics).
+
+        nearest(x) = argmin_k ||x - mode_k||,   x is high quality iff ||x - mode_nearest(x)|| <= 3 std
+        modes        = #{k : some high-quality x has nearest(x) = k}
+        high_quality = #{high-quality x} / N
+        kl           = KL(p || U) = sum_k p_k log(K p_k),  p_k = #{high-quality x : nearest(x) = k} / #{high-quality x}
+
+    as in Lin et al. 2018 (after Srivastava et al. 2017): `kl` is the "reverse" KL from the histogram
+    of the high-quality samples' modes to the uniform mixture weights; low-quality samples enter only
+    `high_quality`, as in PacGAN's released evaluation code. It is 0 for balanced samples and log K
+    when every high-quality sample sits at one mode. With no high-quality sample at all the histogram
+    is empty and `kl` is log K, its largest value, so a generator never scores better by producing
+    only junk.
+
+    Args:
+        samples: `[N, D]` generated points (N >= 1), e.g. 2,500 for `ring` / `grid`.
+        modes: `[K, D]` mixture centres, e.g. `tfgan.data.info("ring").modes`.
+        std: the mixture components' standard deviation (> 0), e.g. `info("ring").mode_std`.
+
+    Returns:
+        `dict(modes=int, high_quality=float, kl=float)`.
+
+    Reference:
+        Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial networks",
+        https://arxiv.org/abs/1712.04086
+    """
+    samples = _features(samples, "samples", min_rows=1)
+    centres = _features(modes, "modes", min_rows=1)
+    if samples.shape[1] != centres.shape[1]:
+        raise ValueError("`samples` and `modes` must have the same number of dimensions. "
+                         f"Received: shapes {samples.shape} and {centres.shape}.")
+    if isinstance(std, bool) or not isinstance(std, (int, float, np.number)) or not np.isfinite(std) or std <= 0:
+        raise ValueError(f"`std` must be a positive number. Received: `std={std!r}`.")
+    nearest = np.empty(len(samples), dtype=np.int64)
+    nearest_distance = np.empty(len(samples))
+    for rows in _chunks(len(samples), len(centres)):
+        d = _squared_distances(samples[rows], centres)
+        nearest[rows] = d.argmin(axis=1)
+        nearest_distance[rows] = d[np.arange(len(d)), nearest[rows]]
+    high_quality = nearest_distance <= (3.0 * float(std)) ** 2
+    counts = np.bincount(nearest[high_quality], minlength=len(centres))
+    kl = _kl_from_uniform(counts) if counts.sum() else float(np.log(len(centres)))
+    return dict(modes=int(np.count_nonzero(counts)), high_quality=float(high_quality.mean()), kl=kl)
+
+
+def class_coverage(predictions, num_classes):
+    """Classes a labelled generator covers, and the KL of its predicted-class histogram from uniform.
+
+        p_c = #{i : label_i = c} / N,   classes_covered = #{c : p_c > 0},   kl = KL(p || U) = sum_c p_c log(C p_c)
+
+    The image analogue of `mode_coverage`: labels come from an evaluation classifier (e.g.
+    `tfgan.features.digits_classifier().predict`), as in the stacked-MNIST experiments of
+    Srivastava et al. 2017 and Lin et al. 2018. `kl` is 0 for a class-balanced set, log C for one class.
+
+    Args:
+        predictions: `[N]` integer labels in [0, num_classes), or `[N, num_classes]` class probabilities
+            (their argmax is taken).
+        num_classes: the number of classes C (>= 1).
+
+    Returns:
+        `dict(classes_covered=int, kl=float)`.
+
+    Reference:
+        Srivastava et al. 2017, "VEEGAN: Reducing Mode Collapse in GANs using Implicit Variational
+        Learning", https://arxiv.org/abs/1705.07761
+    """
+    num_classes = _positive_int(num_classes, "num_classes")
+    values = np.asarray(predictions)
+    if values.ndim == 2:
+        if values.shape[1] != num_classes:
+            raise ValueError(f"`predictions` of shape {values.shape} must have `num_classes={num_classes}` "
+                             "columns when given as probabilities.")
+        labels = values.argmax(axis=1)
+    elif values.ndim == 1 and (values.size == 0 or np.issubdtype(values.dtype, np.integer)):
+        labels = values.astype(np.int64)
+    else:
+        raise ValueError("`predictions` must be [N] integer labels or [N, num_classes] probabilities. "
+                         f"Received: shape {values.shape}, dtype {values.dtype}.")
+    if len(labels) == 0:
+        raise ValueError("`predictions` is empty: need at least one sample.")
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"`predictions` holds labels in [{labels.min()}, {labels.max()}], outside "
+                         f"[0, {num_classes}) for `num_classes={num_classes}`.")
+    counts = np.bincount(labels, minlength=num_classes)
+    return dict(classes_covered=int(np.count_nonzero(counts)), kl=_kl_from_uniform(counts))
