@@ -500,7 +500,7 @@ class ConditionalGAN(GAN):
     def generate(self, z, labels=None, training=False):
         if labels is None:
             raise ValueError(f"{type(self).__name__} generates for given classes: pass `labels`.")
-        return self.generator([z, self.check_labels(labels)], training=training)
+        return self.generator([tf.convert_to_tensor(z), self.check_labels(labels)], training=training)
 
     def discriminate(self, x, labels=None, training=False):
         if labels is None:
