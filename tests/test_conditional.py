@@ -183,6 +183,19 @@ def test_get_config_round_trips():
         tiny_cgan(fake_labels="batch")
 
 
+def test_conditional_accuracies_count_samples_on_the_requested_class():
+    modes = np.array([[0.0, 0.0], [2.0, 0.0]], np.float32)
+    samples = np.array([[0.1, 0.0], [0.2, 0.0], [2.0, 0.1], [0.0, 0.0]], np.float32)
+    # Within 3 * 0.05 = 0.15 of the asked-for mode: yes, no (0.2 away), yes, no (mode 0 asked for mode 1).
+    assert tfgan.metrics.conditional_mode_accuracy(samples, [0, 0, 1, 1], modes, 0.05) == 0.5
+    probabilities = np.array([[0.9, 0.1], [0.4, 0.6], [0.2, 0.8]])
+    assert tfgan.metrics.conditional_class_accuracy(probabilities, [0, 0, 1]) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="must lie in \\[0, 2\\)"):
+        tfgan.metrics.conditional_mode_accuracy(samples, [0, 0, 1, 2], modes, 0.05)
+    with pytest.raises(ValueError, match="integer classes, one per sample"):
+        tfgan.metrics.conditional_class_accuracy(probabilities, [0.0, 0.0, 1.0])
+
+
 # ---------------------------------------------------------------- samples and export
 
 
@@ -267,3 +280,30 @@ def test_short_labelled_grid_run_puts_samples_at_the_requested_mode():
     samples = gan((tf.random.normal([len(labels), 8], seed=1), labels)).numpy()
     nearest = np.argmin(((samples[:, None] - info.modes[None]) ** 2).sum(-1), axis=1)
     assert np.mean(nearest == labels) >= 0.9
+
+
+# ---------------------------------------------------------------- tools/train.py
+
+
+def run_tool(*args):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "tools", "train.py"), *args], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=600)
+
+
+def test_conditional_train_tool_refuses_unlabelled_data(tmp_path):
+    result = run_tool(f"--workdir={tmp_path / 'w'}", "--model=cgan", "--dataset=toy1d")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--model=cgan needs labelled data, but --dataset=toy1d has no labels" in result.stderr
+
+
+def test_conditional_train_tool_runs_a_recipe_and_exports_labels(tmp_path):
+    workdir = str(tmp_path / "run")
+    result = run_tool("--flagfile=flags/cgan_ring.flags", f"--workdir={workdir}", "--train_steps=20",
+                      "--sample_every=20", "--log_every=10", "--verbose=0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    logged = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
+    assert [r["step"] for r in logged] == [10, 20]
+    generator = tf.saved_model.load(os.path.join(workdir, "generator"))
+    assert int(generator.num_classes.numpy()) == 8
+    signature = generator.signatures["serving_default"].structured_input_signature[1]
+    assert signature["labels"].dtype == tf.int32 and signature["z"].shape.as_list() == [None, 16]
