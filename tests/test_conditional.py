@@ -256,13 +256,6 @@ def test_conditional_export_signatures_load_without_tfgan(tmp_path):
     z = np.linspace(-1, 1, 20, dtype=np.float32).reshape(4, -1)
     want = tfgan.data.to_uint8(gan.generator([z, np.arange(4, dtype=np.int32)], training=False)).numpy()
     np.testing.assert_array_equal(np.array(got["value"]), want)
-    # tools/sample.py writes the class grid from the SavedModel alone.
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "sample.py"), f"--generator={path}",
-                          "--per_class=3", f"--output={tmp_path / 'grid.png'}"], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert json.loads(out.stdout.strip().splitlines()[-1])["num_classes"] == C
-    grid = tf.io.decode_png(tf.io.read_file(str(tmp_path / "grid.png"))).numpy()
-    assert grid.shape == (C * 33 + 1, 3 * 33 + 1, 1)  # 8-pixel images upscaled 4x to 32, one row per class
 
 
 # ---------------------------------------------------------------- learning
@@ -307,3 +300,16 @@ def test_conditional_train_tool_runs_a_recipe_and_exports_labels(tmp_path):
     assert int(generator.num_classes.numpy()) == 8
     signature = generator.signatures["serving_default"].structured_input_signature[1]
     assert signature["labels"].dtype == tf.int32 and signature["z"].shape.as_list() == [None, 16]
+    # tools/sample.py scores and draws the classes from the SavedModel alone.
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "sample.py"),
+                          f"--generator={workdir}/generator", "--per_class=5", "--dataset=ring"],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["num_classes"] == 8 and summary["output"] == os.path.join(workdir, "class_grid.png")
+    outputs = generator.signatures["sample"](n=tf.constant(40), seed=tf.constant(0),
+                                             labels=tf.constant(np.repeat(np.arange(8, dtype=np.int32), 5)))
+    want = tfgan.metrics.conditional_mode_accuracy(outputs["samples"].numpy(), np.repeat(np.arange(8), 5),
+                                                   tfgan.data.ring_modes(), 0.01)
+    assert summary["mode_accuracy"] == pytest.approx(want)
+    assert os.path.getsize(summary["output"]) > 0
