@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from tfgan import distribute as distribute_lib
 from tfgan import losses as losses_lib
 
 NOISE_DISTRIBUTIONS = ("normal", "uniform")
@@ -128,6 +129,10 @@ class GAN(keras.Model):
         # MirroredStrategy does not create slots in a replica context.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        # Built before fit: under a strategy fit would otherwise build the model by calling it on a
+        # batch of real data, which is not G's input.
+        if not self.built:
+            self.build()
 
     def build(self, input_shape=None):
         if not self.generator.built:
@@ -176,11 +181,18 @@ class GAN(keras.Model):
         return self.generator(inputs, training=training)
 
     def sample_noise(self, batch_size):
-        """z ~ N(0, I) or U(-1, 1), of shape `[batch_size, latent_dim]`."""
-        shape = (batch_size, self.latent_dim)
-        if self.noise == "uniform":
-            return keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)
-        return keras.random.normal(shape, seed=self.seed_generator)
+        """z ~ N(0, I) or U(-1, 1), of shape `[batch_size, latent_dim]`.
+
+        Under a strategy with N replicas every replica draws the noise of the GLOBAL batch from the
+        same seed and keeps its own slice (the replica id picks it): the replicas' noise differs, and
+        N replicas see exactly the noise one replica would for the same global batch.
+        """
+        def draw(n):
+            if self.noise == "uniform":
+                return keras.random.uniform((n, self.latent_dim), -1.0, 1.0, seed=self.seed_generator)
+            return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+        return distribute_lib.replica_rows(draw, batch_size)
 
     def sample_labels(self, batch_size):
         """Labels for generated samples; `None` for an unconditional GAN."""
