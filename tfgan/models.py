@@ -236,7 +236,7 @@ class GAN(keras.Model):
         self.step_counter.assign_add(1)
         logs = _mean_logs(d_logs)
         logs.update(_mean_logs(g_logs))
-        return logs
+        return _keras_reducible(logs)
 
     def _split(self, real, labels):
         """Splits the step's batch into `d_steps` minibatches, one per D update."""
@@ -380,6 +380,16 @@ def _check_sample_shapes(real, fake):
     if real.shape[1:] != fake.shape[1:]:
         raise ValueError(f"The generator makes samples of shape {tuple(fake.shape[1:])} but the data has "
                          f"shape {tuple(real.shape[1:])}; build the generator for the data's shape.")
+
+
+def _keras_reducible(logs):
+    """Keras 3 reduces a step's logs under a multi-worker strategy with `strategy.reduce(MEAN, v, axis=0)`,
+    which fails on scalars (tensorflow/tensorflow#72388); there the logs, already equal on every
+    replica, get a leading axis of 1 that this reduction removes."""
+    extended = tf.distribute.get_strategy().extended
+    if not getattr(extended, "_in_multi_worker_mode", lambda: False)():
+        return logs
+    return {k: tf.reshape(v, [1]) for k, v in logs.items()}
 
 
 def _mean_logs(logs_list):
