@@ -97,6 +97,8 @@ class GAN(keras.Model):
         self.noise = noise
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        # Also a (non-trainable) weight of the model, so that `.keras` files carry the noise state.
+        self.noise_state = self.seed_generator.state
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self._hooks = ()
         self._extra_state = {}
@@ -359,6 +361,23 @@ class GAN(keras.Model):
             seed=self.seed,
         )
         return config
+
+    def get_compile_config(self):
+        """Both optimizers, so that `keras.models.load_model` compiles the GAN as it was saved (the
+        `.keras` file then restores their slots and iterations too)."""
+        config = super().get_compile_config()
+        if config is None or getattr(self, "d_optimizer", None) is None:
+            return config
+        config = {k: v for k, v in config.items() if k != "optimizer"}
+        config.update(d_optimizer=keras.saving.serialize_keras_object(self.d_optimizer),
+                      g_optimizer=keras.saving.serialize_keras_object(self.g_optimizer))
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        optimizers = {name: keras.saving.deserialize_keras_object(config.pop(name))
+                      for name in ("d_optimizer", "g_optimizer")}
+        self.compile(**optimizers, **config)
 
     @classmethod
     def from_config(cls, config):
