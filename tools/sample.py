@@ -1,0 +1,140 @@
+r"""Draws samples from an exported generator (tools/train.py's WORKDIR/generator), from the SavedModel alone.
+
+    python tools/sample.py --generator=runs/dcgan_digits/generator --output_dir=runs/dcgan_digits/sampled
+
+Writes to OUTPUT_DIR:
+- `grid.png`: `--num_samples` samples (images tiled; 2-D points as a scatter);
+- `interpolation_slerp.png`, `interpolation_linear.png`: image strips along a path between two noise
+  vectors, spherical (slerp, White 2016: stays where N(0, I) noise has its mass) and straight;
+- `samples.npz`: the noise and outputs of all of them (`z`, `outputs`, `slerp_z`, `slerp_outputs`,
+  `linear_z`, `linear_outputs`).
+The same `--seed` gives the same files.
+"""
+
+import json
+import os
+import sys
+
+from absl import app, flags
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import tfgan  # noqa: E402
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string("generator", None, "An exported generator (SavedModel directory).")
+# --- grids, interpolations, arrays ---
+flags.DEFINE_string("output_dir", None, "Where to write (default: GENERATOR/../sampled).")
+flags.DEFINE_integer("num_samples", 64, "Samples in the grid.")
+flags.DEFINE_integer("interpolation_steps", 10, "Points on each interpolation path, both ends included.")
+flags.DEFINE_integer("seed", 0, "Seed of the noise (the same seed gives the same outputs).")
+
+INTERPOLATIONS = ("slerp", "linear")
+
+
+def latent_dim(generator):
+    return int(generator.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1])
+
+
+def draw_noise(generator, n, seed):
+    """z as the generator was trained on: N(0, I), or U(-1, 1) when the export says so."""
+    rng = np.random.default_rng(seed)
+    shape = (n, latent_dim(generator))
+    uniform = bool(getattr(generator, "uniform_noise", tf.constant(False)).numpy())
+    return (rng.uniform(-1.0, 1.0, shape) if uniform else rng.standard_normal(shape)).astype(np.float32)
+
+
+def slerp(a, b, t):
+    """Spherical interpolation (Shoemake 1985; White 2016 for GAN latents): constant angular speed
+    from `a` to `b`; straight interpolation when they are (anti)parallel."""
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if np.sin(omega) < 1e-6:
+        return (1.0 - t) * a + t * b
+    return (np.sin((1.0 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
+def interpolate(a, b, steps, method):
+    ts = np.linspace(0.0, 1.0, steps)
+    if method == "slerp":
+        return np.stack([slerp(a, b, t) for t in ts]).astype(np.float32)
+    return np.stack([(1.0 - t) * a + t * b for t in ts]).astype(np.float32)
+
+
+def generate(generator, z):
+    """The SavedModel's output for `z`: uint8 images or float samples."""
+    outputs = generator.signatures["serving_default"](z=tf.constant(z))
+    return next(iter(outputs.values())).numpy()
+
+
+def image_strip(images):
+    """uint8 images `[N, H, W, C]` in one row with 1-pixel borders, upscaled like the grids."""
+    factor = max(1, -(-32 // images.shape[2]))
+    images = images.repeat(factor, axis=1).repeat(factor, axis=2)
+    n, h, w, c = images.shape
+    row = np.full((h + 2, n * (w + 1) + 1, c), 128, np.uint8)
+    for i, image in enumerate(images):
+        row[1:h + 1, 1 + i * (w + 1):(i + 1) * (w + 1)] = image
+    return row
+
+
+def write_picture(path, outputs):
+    """A PNG of uint8 images (grid or strip) or a scatter of 2-D samples; other vectors get none."""
+    if outputs.dtype == np.uint8:
+        tf.io.write_file(path, tf.io.encode_png(outputs))
+        return path
+    if outputs.ndim == 2 and outputs.shape[1] == 2:
+        figure = tfgan.callbacks.plot_points_2d(outputs)
+        figure.savefig(path, dpi=80)
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        return path
+    return None
+
+
+def sample(generator, output_dir, num_samples=64, steps=10, seed=0):
+    """Writes the grid, the interpolation strips and `samples.npz`; returns the paths written."""
+    os.makedirs(output_dir, exist_ok=True)
+    arrays = {"z": draw_noise(generator, num_samples, seed)}
+    arrays["outputs"] = generate(generator, arrays["z"])
+    is_image = arrays["outputs"].dtype == np.uint8
+    grid = tfgan.callbacks.image_grid(arrays["outputs"], 32) if is_image else arrays["outputs"]
+    written = [write_picture(os.path.join(output_dir, "grid.png"), grid)]
+    a, b = draw_noise(generator, 2, seed + 1)
+    for method in INTERPOLATIONS:
+        arrays[f"{method}_z"] = interpolate(a, b, steps, method)
+        arrays[f"{method}_outputs"] = generate(generator, arrays[f"{method}_z"])
+        if is_image:
+            written.append(write_picture(os.path.join(output_dir, f"interpolation_{method}.png"),
+                                         image_strip(arrays[f"{method}_outputs"])))
+    path = os.path.join(output_dir, "samples.npz")
+    np.savez(path, **arrays)
+    return [p for p in written if p] + [path]
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    for name in ("num_samples", "interpolation_steps"):
+        if getattr(FLAGS, name) < (2 if name == "interpolation_steps" else 1):
+            sys.exit(f"error: --{name}={getattr(FLAGS, name)}: must be at least "
+                     f"{2 if name == 'interpolation_steps' else 1}.")
+    try:
+        generator = tfgan.export.load_generator(FLAGS.generator)
+    except (ValueError, OSError) as error:
+        sys.exit(f"error: {error}")
+    if "z" not in generator.signatures["serving_default"].structured_input_signature[1]:
+        sys.exit(f"error: --generator={FLAGS.generator} has no `z` input in serving_default; expected a tfgan export.")
+    output_dir = FLAGS.output_dir or os.path.join(os.path.dirname(os.path.abspath(FLAGS.generator)), "sampled")
+    paths = sample(generator, output_dir, FLAGS.num_samples, FLAGS.interpolation_steps, FLAGS.seed)
+    print(json.dumps({"written": paths}))
+
+
+if __name__ == "__main__":
+    flags.mark_flag_as_required("generator")
+    app.run(main)
