@@ -9,4 +9,5 @@ from tfgan.models import GAN, TrainingHook  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "TrainingHook", "callbacks", "data", "distribute", "export", "features", "losses", "metrics", "models", "nets"]
+__all__ = ["GAN", "TrainingHook", "callbacks", "data", "distribute", "export", "features", "losses", "metrics",
+           "models", "nets"]
