@@ -293,6 +293,13 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             checkpoint = tf.train.Checkpoint(**self.model.training_state())
             self._manager = tf.train.CheckpointManager(checkpoint, self.directory, max_to_keep=self.max_to_keep,
                                                        step_counter=self.model.step_counter)
+        # State registered after the first call (callbacks' `track_state` in `on_train_begin`, after
+        # `restore`) joins the same checkpoint object, which restores it from the restored checkpoint
+        # as it is attached (deferred restoration) and saves it from then on.
+        checkpoint = self._manager.checkpoint
+        for name, trackable in self.model.training_state().items():
+            if getattr(checkpoint, name, None) is not trackable:
+                setattr(checkpoint, name, trackable)
         return self._manager
 
     def restore(self):

@@ -25,6 +25,8 @@ class GeneratorModule(tf.Module):
         self.latent_dim = latent_dim
         self.noise = noise
         self.is_image = len(generator.output.shape) == 4
+        # Read by loaders that draw their own z (tools/sample.py's interpolations).
+        self.uniform_noise = tf.Variable(noise == "uniform", trainable=False, name="uniform_noise")
         self.serve = tf.function(self._serve, input_signature=[
             tf.TensorSpec([None, latent_dim], tf.float32, name="z")])
         self.sample = tf.function(self._sample, input_signature=[

@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from tfgan import distribute as distribute_lib
 from tfgan import losses as losses_lib
 
 NOISE_DISTRIBUTIONS = ("normal", "uniform")
@@ -96,6 +97,8 @@ class GAN(keras.Model):
         self.noise = noise
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        # Also a (non-trainable) weight of the model, so that `.keras` files carry the noise state.
+        self.noise_state = self.seed_generator.state
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self._hooks = ()
         self._extra_state = {}
@@ -122,12 +125,18 @@ class GAN(keras.Model):
         if d_optimizer is g_optimizer:
             raise ValueError("`d_optimizer` and `g_optimizer` must be two optimizer objects, not the same one.")
         super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        # An overridden compile gets no automatic loss scaling: under a mixed_float16 policy each
+        # optimizer is wrapped here, and the steps scale each loss with `optimizer.scale_loss`.
+        self.d_optimizer = _loss_scaled(d_optimizer, self.discriminator, "d_loss_scale_optimizer")
+        self.g_optimizer = _loss_scaled(g_optimizer, self.generator, "g_loss_scale_optimizer")
         # Built now, inside the strategy scope compile runs in, so that fit under a
         # MirroredStrategy does not create slots in a replica context.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        # Built before fit: under a strategy fit would otherwise build the model by calling it on a
+        # batch of real data, which is not G's input.
+        if not self.built:
+            self.build()
 
     def build(self, input_shape=None):
         if not self.generator.built:
@@ -176,11 +185,18 @@ class GAN(keras.Model):
         return self.generator(inputs, training=training)
 
     def sample_noise(self, batch_size):
-        """z ~ N(0, I) or U(-1, 1), of shape `[batch_size, latent_dim]`."""
-        shape = (batch_size, self.latent_dim)
-        if self.noise == "uniform":
-            return keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)
-        return keras.random.normal(shape, seed=self.seed_generator)
+        """z ~ N(0, I) or U(-1, 1), of shape `[batch_size, latent_dim]`.
+
+        Under a strategy with N replicas every replica draws the noise of the GLOBAL batch from the
+        same seed and keeps its own slice (the replica id picks it): the replicas' noise differs, and
+        N replicas see exactly the noise one replica would for the same global batch.
+        """
+        def draw(n):
+            if self.noise == "uniform":
+                return keras.random.uniform((n, self.latent_dim), -1.0, 1.0, seed=self.seed_generator)
+            return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+        return distribute_lib.replica_rows(draw, batch_size)
 
     def sample_labels(self, batch_size):
         """Labels for generated samples; `None` for an unconditional GAN."""
@@ -228,7 +244,7 @@ class GAN(keras.Model):
         self.step_counter.assign_add(1)
         logs = _mean_logs(d_logs)
         logs.update(_mean_logs(g_logs))
-        return logs
+        return _keras_reducible(logs)
 
     def _split(self, real, labels):
         """Splits the step's batch into `d_steps` minibatches, one per D update."""
@@ -249,7 +265,7 @@ class GAN(keras.Model):
         batch_size = tf.shape(real)[0]
         z = self.sample_noise(batch_size)
         fake_labels = self.sample_labels(batch_size)
-        fake = self.generate(z, fake_labels, training=True)
+        fake = _float32(self.generate(z, fake_labels, training=True))
         _check_sample_shapes(real, fake)
         real_in, fake_in = real, fake
         for hook in self._hooks:
@@ -260,8 +276,8 @@ class GAN(keras.Model):
             real_targets, fake_targets = hook.targets(real_targets, fake_targets)
 
         with tf.GradientTape() as tape:
-            real_out = self.discriminate(real_in, real_labels, training=True)
-            fake_out = self.discriminate(fake_in, fake_labels, training=True)
+            real_out = _float32(self.discriminate(real_in, real_labels, training=True))
+            fake_out = _float32(self.discriminate(fake_in, fake_labels, training=True))
             real_logits = self.adversarial_logits(real_out)
             fake_logits = self.adversarial_logits(fake_out)
             per_example = self.adversarial_loss.d_loss(
@@ -272,12 +288,13 @@ class GAN(keras.Model):
             d_loss = self._average(per_example)
             total = d_loss
             if self.penalty is not None:
-                critic = lambda x: self.adversarial_logits(self.discriminate(x, real_labels, training=True))
+                critic = lambda x: self.adversarial_logits(_float32(self.discriminate(x, real_labels, training=True)))
                 penalty = self._average(self.penalty(critic, real_in, fake_in, step=self.step_counter))
                 total = total + penalty
+            scaled = self.d_optimizer.scale_loss(total)  # unchanged unless loss-scaled (float16)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(total, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+        grads = tape.gradient(scaled, variables)
+        self.d_optimizer.apply_gradients(list(zip(grads, variables)))
 
         logs = {"d_loss": d_loss,
                 "d_real": self._average(_per_example_mean(self.adversarial_loss.output(real_logits))),
@@ -288,7 +305,7 @@ class GAN(keras.Model):
         logs.update({k: self._average(v) for k, v in extra.items()})
         logs = {k: self._log_value(v) for k, v in logs.items()}
         # Each replica holds a share of the gradient; the mean of their norms is what is cheap to log.
-        logs["d_grad_norm"] = self._log_value(tf.linalg.global_norm(grads), tf.distribute.ReduceOp.MEAN)
+        logs["d_grad_norm"] = self._log_value(_grad_norm(self.d_optimizer, grads), tf.distribute.ReduceOp.MEAN)
         return logs
 
     def _generator_step(self, real, real_labels):
@@ -296,24 +313,25 @@ class GAN(keras.Model):
         z = self.sample_noise(batch_size)
         fake_labels = self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
-            fake = self.generate(z, fake_labels, training=True)
+            fake = _float32(self.generate(z, fake_labels, training=True))
             fake_in = fake
             for hook in self._hooks:
                 fake_in = hook.generator_inputs(fake_in)
-            fake_out = self.discriminate(fake_in, fake_labels, training=True)
+            fake_out = _float32(self.discriminate(fake_in, fake_labels, training=True))
             real_logits = None
             if getattr(self.adversarial_loss, "generator_needs_real", False):
-                real_logits = self.adversarial_logits(self.discriminate(real, real_labels, training=True))
+                real_logits = self.adversarial_logits(_float32(self.discriminate(real, real_labels, training=True)))
             per_example = self.adversarial_loss.g_loss(self.adversarial_logits(fake_out), real_logits)
             aux = self.auxiliary_g_loss(fake_out, fake_labels)
             if aux is not None:
                 per_example = per_example + aux
             g_loss = self._average(per_example)
+            scaled = self.g_optimizer.scale_loss(g_loss)
         variables = self.generator.trainable_variables
-        grads = tape.gradient(g_loss, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        grads = tape.gradient(scaled, variables)
+        self.g_optimizer.apply_gradients(list(zip(grads, variables)))
         return {"g_loss": self._log_value(g_loss),
-                "g_grad_norm": self._log_value(tf.linalg.global_norm(grads), tf.distribute.ReduceOp.MEAN)}
+                "g_grad_norm": self._log_value(_grad_norm(self.g_optimizer, grads), tf.distribute.ReduceOp.MEAN)}
 
     def _average(self, per_example):
         """Mean over the GLOBAL batch: each replica divides its sum by the global batch size, so
@@ -350,6 +368,23 @@ class GAN(keras.Model):
         )
         return config
 
+    def get_compile_config(self):
+        """Both optimizers, so that `keras.models.load_model` compiles the GAN as it was saved (the
+        `.keras` file then restores their slots and iterations too)."""
+        config = super().get_compile_config()
+        if config is None or getattr(self, "d_optimizer", None) is None:
+            return config
+        config = {k: v for k, v in config.items() if k != "optimizer"}
+        config.update(d_optimizer=keras.saving.serialize_keras_object(self.d_optimizer),
+                      g_optimizer=keras.saving.serialize_keras_object(self.g_optimizer))
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        optimizers = {name: keras.saving.deserialize_keras_object(config.pop(name))
+                      for name in ("d_optimizer", "g_optimizer")}
+        self.compile(**optimizers, **config)
+
     @classmethod
     def from_config(cls, config):
         config = dict(config)
@@ -374,6 +409,36 @@ def _check_sample_shapes(real, fake):
     if real.shape[1:] != fake.shape[1:]:
         raise ValueError(f"The generator makes samples of shape {tuple(fake.shape[1:])} but the data has "
                          f"shape {tuple(real.shape[1:])}; build the generator for the data's shape.")
+
+
+def _float32(outputs):
+    """Network outputs in float32, so that losses and penalties are computed in float32 under a
+    mixed-precision policy (a float16 log-sigmoid or squared norm under- / overflows)."""
+    return tf.nest.map_structure(lambda t: tf.cast(t, tf.float32) if t.dtype.is_floating else t, outputs)
+
+
+def _loss_scaled(optimizer, network, name):
+    if network.dtype_policy.name != "mixed_float16" or isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer, name=name)
+
+
+def _grad_norm(optimizer, grads):
+    """The norm of the gradients of the unscaled loss."""
+    norm = tf.linalg.global_norm(grads)
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        norm = norm / tf.cast(optimizer.dynamic_scale, norm.dtype)
+    return norm
+
+
+def _keras_reducible(logs):
+    """Keras 3 reduces a step's logs under a multi-worker strategy with `strategy.reduce(MEAN, v, axis=0)`,
+    which fails on scalars (tensorflow/tensorflow#72388); there the logs, already equal on every
+    replica, get a leading axis of 1 that this reduction removes."""
+    extended = tf.distribute.get_strategy().extended
+    if not getattr(extended, "_in_multi_worker_mode", lambda: False)():
+        return logs
+    return {k: tf.reshape(v, [1]) for k, v in logs.items()}
 
 
 def _mean_logs(logs_list):

@@ -1,8 +1,18 @@
 r"""Draws samples from an exported generator (tools/train.py's WORKDIR/generator), from the SavedModel alone.
 
+    python tools/sample.py --generator=runs/dcgan_digits/generator --output_dir=runs/dcgan_digits/sampled
+
+Writes to OUTPUT_DIR:
+- `grid.png`: `--num_samples` samples (images tiled; 2-D points as a scatter);
+- `interpolation_slerp.png`, `interpolation_linear.png`: image strips along a path between two noise
+  vectors, spherical (slerp, White 2016: stays where N(0, I) noise has its mass) and straight;
+- `samples.npz`: the noise and outputs of all of them (`z`, `outputs`, `slerp_z`, `slerp_outputs`,
+  `linear_z`, `linear_outputs`).
+The same `--seed` gives the same files.
+
     python tools/sample.py --generator=runs/cgan_grid/generator --output=runs/cgan_grid/classes.png
 
-For a conditional generator (one whose signatures take `labels`) it writes a class grid: one row of
+For a conditional generator (one whose signatures take `labels`) it writes a class grid instead: one row of
 `--per_class` samples for each class (2-D samples: a scatter coloured by class). With `--dataset` it
 also prints how often the samples land on the class asked for: within 3 std of the mode for
 `ring` / `grid`, the shipped classifier's prediction for `digits`.
@@ -24,11 +34,100 @@ import tfgan  # noqa: E402
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string("generator", None, "An exported generator (SavedModel directory).")
-flags.DEFINE_string("output", None, "PNG to write (default: GENERATOR/../class_grid.png).")
-flags.DEFINE_integer("per_class", 8, "Samples per class.")
-flags.DEFINE_integer("seed", 0, "Seed of the noise (the same seed gives the same grid).")
+# --- grids, interpolations, arrays ---
+flags.DEFINE_string("output_dir", None, "Where to write (default: GENERATOR/../sampled).")
+flags.DEFINE_integer("num_samples", 64, "Samples in the grid.")
+flags.DEFINE_integer("interpolation_steps", 10, "Points on each interpolation path, both ends included.")
+flags.DEFINE_integer("seed", 0, "Seed of the noise (the same seed gives the same outputs).")
+
+# --- class grids of conditional generators ---
+flags.DEFINE_string("output", None, "Class-grid PNG of a conditional generator (default: GENERATOR/../class_grid.png).")
+flags.DEFINE_integer("per_class", 8, "Samples per class in a class grid.")
 flags.DEFINE_enum("dataset", None, ["ring", "grid", "digits"],
-                  "Also score the samples against this data's classes (prints JSON).")
+                  "Also score a conditional generator's samples against this data's classes (prints JSON).")
+
+INTERPOLATIONS = ("slerp", "linear")
+
+
+def latent_dim(generator):
+    return int(generator.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1])
+
+
+def draw_noise(generator, n, seed):
+    """z as the generator was trained on: N(0, I), or U(-1, 1) when the export says so."""
+    rng = np.random.default_rng(seed)
+    shape = (n, latent_dim(generator))
+    uniform = bool(getattr(generator, "uniform_noise", tf.constant(False)).numpy())
+    return (rng.uniform(-1.0, 1.0, shape) if uniform else rng.standard_normal(shape)).astype(np.float32)
+
+
+def slerp(a, b, t):
+    """Spherical interpolation (Shoemake 1985; White 2016 for GAN latents): constant angular speed
+    from `a` to `b`; straight interpolation when they are (anti)parallel."""
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if np.sin(omega) < 1e-6:
+        return (1.0 - t) * a + t * b
+    return (np.sin((1.0 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
+def interpolate(a, b, steps, method):
+    ts = np.linspace(0.0, 1.0, steps)
+    if method == "slerp":
+        return np.stack([slerp(a, b, t) for t in ts]).astype(np.float32)
+    return np.stack([(1.0 - t) * a + t * b for t in ts]).astype(np.float32)
+
+
+def generate(generator, z):
+    """The SavedModel's output for `z`: uint8 images or float samples."""
+    outputs = generator.signatures["serving_default"](z=tf.constant(z))
+    return next(iter(outputs.values())).numpy()
+
+
+def image_strip(images):
+    """uint8 images `[N, H, W, C]` in one row with 1-pixel borders, upscaled like the grids."""
+    factor = max(1, -(-32 // images.shape[2]))
+    images = images.repeat(factor, axis=1).repeat(factor, axis=2)
+    n, h, w, c = images.shape
+    row = np.full((h + 2, n * (w + 1) + 1, c), 128, np.uint8)
+    for i, image in enumerate(images):
+        row[1:h + 1, 1 + i * (w + 1):(i + 1) * (w + 1)] = image
+    return row
+
+
+def write_picture(path, outputs):
+    """A PNG of uint8 images (grid or strip) or a scatter of 2-D samples; other vectors get none."""
+    if outputs.dtype == np.uint8:
+        tf.io.write_file(path, tf.io.encode_png(outputs))
+        return path
+    if outputs.ndim == 2 and outputs.shape[1] == 2:
+        figure = tfgan.callbacks.plot_points_2d(outputs)
+        figure.savefig(path, dpi=80)
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        return path
+    return None
+
+
+def sample(generator, output_dir, num_samples=64, steps=10, seed=0):
+    """Writes the grid, the interpolation strips and `samples.npz`; returns the paths written."""
+    os.makedirs(output_dir, exist_ok=True)
+    arrays = {"z": draw_noise(generator, num_samples, seed)}
+    arrays["outputs"] = generate(generator, arrays["z"])
+    is_image = arrays["outputs"].dtype == np.uint8
+    grid = tfgan.callbacks.image_grid(arrays["outputs"], 32) if is_image else arrays["outputs"]
+    written = [write_picture(os.path.join(output_dir, "grid.png"), grid)]
+    a, b = draw_noise(generator, 2, seed + 1)
+    for method in INTERPOLATIONS:
+        arrays[f"{method}_z"] = interpolate(a, b, steps, method)
+        arrays[f"{method}_outputs"] = generate(generator, arrays[f"{method}_z"])
+        if is_image:
+            written.append(write_picture(os.path.join(output_dir, f"interpolation_{method}.png"),
+                                         image_strip(arrays[f"{method}_outputs"])))
+    path = os.path.join(output_dir, "samples.npz")
+    np.savez(path, **arrays)
+    return [p for p in written if p] + [path]
 
 
 def is_conditional(generator):
@@ -62,18 +161,8 @@ def score(outputs, labels, dataset):
     return {"mode_accuracy": tfgan.metrics.conditional_mode_accuracy(outputs, labels, info.modes, info.mode_std)}
 
 
-def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    if FLAGS.per_class < 1:
-        sys.exit(f"error: --per_class={FLAGS.per_class}: must be a positive integer.")
-    try:
-        generator = tfgan.export.load_generator(FLAGS.generator)
-    except (ValueError, OSError) as error:
-        sys.exit(f"error: {error}")
-    if not is_conditional(generator):
-        sys.exit(f"error: --generator={FLAGS.generator} is unconditional (no `labels` input); class grids need a "
-                 f"generator trained with --model=cgan or --model=acgan.")
+def write_class_grid(generator):
+    """One row per class to --output, scored against --dataset when given; returns the JSON summary."""
     output = FLAGS.output or os.path.join(os.path.dirname(os.path.abspath(FLAGS.generator)), "class_grid.png")
     picture, outputs, labels = class_grid(generator, FLAGS.per_class, FLAGS.seed)
     if isinstance(picture, np.ndarray):
@@ -83,7 +172,28 @@ def main(argv):
     summary = {"output": output, "num_classes": int(labels.max()) + 1, "per_class": FLAGS.per_class}
     if FLAGS.dataset:
         summary.update(score(outputs, labels, FLAGS.dataset))
-    print(json.dumps(summary))
+    return summary
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    for name in ("num_samples", "interpolation_steps", "per_class"):
+        if getattr(FLAGS, name) < (2 if name == "interpolation_steps" else 1):
+            sys.exit(f"error: --{name}={getattr(FLAGS, name)}: must be at least "
+                     f"{2 if name == 'interpolation_steps' else 1}.")
+    try:
+        generator = tfgan.export.load_generator(FLAGS.generator)
+    except (ValueError, OSError) as error:
+        sys.exit(f"error: {error}")
+    if is_conditional(generator):
+        print(json.dumps(write_class_grid(generator)))
+        return
+    if "z" not in generator.signatures["serving_default"].structured_input_signature[1]:
+        sys.exit(f"error: --generator={FLAGS.generator} has no `z` input in serving_default; expected a tfgan export.")
+    output_dir = FLAGS.output_dir or os.path.join(os.path.dirname(os.path.abspath(FLAGS.generator)), "sampled")
+    paths = sample(generator, output_dir, FLAGS.num_samples, FLAGS.interpolation_steps, FLAGS.seed)
+    print(json.dumps({"written": paths}))
 
 
 if __name__ == "__main__":

@@ -79,6 +79,13 @@ flags.DEFINE_enum("fake_labels", "uniform", list(tfgan.models.FAKE_LABELS),
 flags.DEFINE_float("aux_weight", 1.0, "acgan: weight of the class cross-entropy terms.")
 flags.DEFINE_bool("fake_class", False, "acgan: read D's C+1 outputs as C classes plus a 'fake' class.")
 
+# --- scaling (docs/scaling.md) ---
+flags.DEFINE_enum("strategy", "default", list(tfgan.distribute.STRATEGIES),
+                  "tf.distribute strategy; multi_worker_mirrored reads TF_CONFIG. --batch_size is the global batch.")
+flags.DEFINE_bool("sync_batchnorm", False, "BatchNorm statistics over the global batch instead of each replica's.")
+flags.DEFINE_enum("mixed_precision", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
+                  "Keras dtype policy; mixed_float16 adds dynamic loss scaling to both optimizers.")
+
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch")
 
@@ -157,7 +164,8 @@ def make_optimizer(kind, lr, beta1, beta2, updates_per_step):
 
 
 def build_model(info):
-    generator, discriminator = build_networks(info) if FLAGS.model == "gan" else conditional_networks(info)
+    networks = build_networks(info) if FLAGS.model == "gan" else conditional_networks(info)
+    generator, discriminator = scale_networks(*networks)
     model_class, conditional_args = conditional_model(info)
     model = model_class(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
                         g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed, **conditional_args)
@@ -242,17 +250,54 @@ def setup():
     info = data_info()
     check_workdir(FLAGS.workdir)
     keras.utils.set_random_seed(FLAGS.seed)
-    model = build_model(info)
+    strategy = scaling_setup()
+    with strategy.scope():  # the networks, the GAN and both optimizers (built in compile)
+        model = build_model(info)
     workdir = FLAGS.workdir
-    checkpoint = callbacks_lib.TrainingCheckpoint(os.path.join(workdir, "checkpoints"), FLAGS.checkpoint_every,
+    checkpoint = callbacks_lib.TrainingCheckpoint(checkpoint_directory(strategy), FLAGS.checkpoint_every,
                                                   FLAGS.keep_checkpoints)
     checkpoint.set_model(model)
     try:
-        restored = checkpoint.restore()
+        restored = restore_checkpoint(checkpoint)
     except (AssertionError, ValueError, tf.errors.OpError) as error:
         raise UsageError(f"--workdir={workdir} holds a checkpoint of a different model; it is kept as it is. "
                          f"Use another --workdir or the flags that made it. ({type(error).__name__})") from None
     return info, model, checkpoint, restored
+
+
+# --- scaling ---
+def scaling_setup():
+    """Sets the dtype policy (before any layer is built) and returns the strategy of --strategy."""
+    keras.mixed_precision.set_global_policy(FLAGS.mixed_precision)
+    try:
+        return tfgan.distribute.get_strategy(FLAGS.strategy)
+    except ValueError as error:
+        raise UsageError(f"--strategy={FLAGS.strategy}: {error}") from None
+
+
+def scale_networks(generator, discriminator):
+    if FLAGS.sync_batchnorm:
+        return tfgan.distribute.sync_batchnorm(generator), tfgan.distribute.sync_batchnorm(discriminator)
+    return generator, discriminator
+
+
+def checkpoint_directory(strategy):
+    """WORKDIR/checkpoints for the chief; every worker of a multi-worker job must save too (the save
+    is collective), the others into WORKDIR/checkpoints/worker-N, which they never restore from."""
+    directory = os.path.join(FLAGS.workdir, "checkpoints")
+    if tfgan.distribute.is_chief(strategy):
+        return directory
+    return os.path.join(directory, f"worker-{strategy.cluster_resolver.task_id}")
+
+
+def restore_checkpoint(checkpoint):
+    """Every worker restores the chief's latest checkpoint (a shared WORKDIR, as TF's multi-worker guide
+    assumes), so all of them resume from the same step."""
+    chief = tf.train.latest_checkpoint(os.path.join(FLAGS.workdir, "checkpoints"))
+    if chief and checkpoint.directory != os.path.dirname(chief):
+        checkpoint.manager().checkpoint.restore(chief).assert_existing_objects_matched()
+        return chief
+    return checkpoint.restore()
 
 
 def train(info, model, checkpoint):
@@ -274,6 +319,8 @@ def train(info, model, checkpoint):
         checkpoint,
         callbacks_lib.StopAtStep(FLAGS.train_steps),
     ]
+    if not tfgan.distribute.is_chief(model.distribute_strategy):  # --- scaling: the chief writes outputs
+        callbacks = callbacks[2:]
     steps_per_epoch = min(FLAGS.steps_per_epoch, remaining)
     logging.info("Training %s on %s from step %d to %d.", FLAGS.loss, FLAGS.dataset, step, FLAGS.train_steps)
     model.fit(dataset, epochs=math.ceil(remaining / steps_per_epoch), steps_per_epoch=steps_per_epoch,
@@ -292,6 +339,8 @@ def main(argv):
     if restored:
         logging.info("Resumed from %s (step %d).", restored, int(model.step_counter.numpy()))
     train(info, model, checkpoint)
+    if not tfgan.distribute.is_chief(model.distribute_strategy):
+        return
     path = tfgan.export.export_generator(model, os.path.join(FLAGS.workdir, "generator"))
     summary = {"step": int(model.step_counter.numpy()), "generator": path,
                "samples": os.path.join(FLAGS.workdir, "samples")}
