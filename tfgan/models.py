@@ -369,10 +369,22 @@ class GAN(keras.Model):
         bad = self._log_value(1.0 - tf.cast(tf.reduce_all(tf.stack(checks)), tf.float32))
         finite = tf.equal(bad, 0.0)
 
-        def update():
+        def update(grads):
             optimizer.apply_gradients(zip(grads, variables))
 
-        tf.cond(finite, update, lambda: None)
+        if tf.__internal__.distribute.strategy_supports_no_merge_call():
+            tf.cond(finite, lambda: update(grads), lambda: None)
+        else:
+            # A strategy that syncs through merge_call (MirroredStrategy) cannot have it in a cond
+            # branch in replica context; the cond goes in cross-replica context, as in Keras's
+            # LossScaleOptimizer.
+            def cross_replica(distribution, finite, grads):
+                def apply_all():
+                    distribution.extended.call_for_each_replica(update, args=(grads,))
+
+                tf.cond(distribution.experimental_local_results(finite)[0], apply_all, lambda: None)
+
+            tf.distribute.get_replica_context().merge_call(cross_replica, args=(finite, grads))
         self._step_skipped.assign(tf.maximum(self._step_skipped, 1 - tf.cast(finite, tf.int64)))
 
     def _begin_guarded_step(self):
@@ -380,33 +392,31 @@ class GAN(keras.Model):
         norm's power-iteration vectors), for `_end_guarded_step` to put back after a skipped step."""
         self._step_skipped.assign(0)
         variables = self.generator.non_trainable_variables + self.discriminator.non_trainable_variables
-        return [(v, tf.identity(v)) for v in variables]
+        return [(v, tf.identity(v)) for v in variables if "float" in str(v.dtype)]
 
     def _end_guarded_step(self, forward_state):
         """Restores the forward state after a step with a skipped update and counts the step."""
         skipped = tf.convert_to_tensor(self._step_skipped)
-
-        def restore():
-            for variable, value in forward_state:
-                variable.assign(value)
-
-        if forward_state:
-            tf.cond(skipped > 0, restore, lambda: None)
+        # Assigned every step (unchanged when nothing was skipped): an assign inside a cond branch
+        # cannot sync mirrored variables.
+        for variable, value in forward_state:
+            variable.assign(tf.where(skipped > 0, value, variable))
         self.nan_steps.assign_add(skipped)
         self.nan_streak.assign((self.nan_streak + skipped) * skipped)
         return {"nan_steps": tf.cast(self.nan_steps, tf.float32)}
 
     def _observe_data_range(self, real):
-        """Records the range of the first image batch; later steps only read a flag."""
+        """Records the range of the first image batch; later steps only copy the recorded one."""
         if real.shape.rank is None or real.shape.rank < 4:
             return  # vectors (toy1d, ring, grid) have no fixed range
 
-        def record():
+        def first_range():
             x = tf.cast(real, tf.float32)
-            self._data_range.assign(tf.stack([tf.reduce_min(x), tf.reduce_max(x)]))
-            self._data_range_seen.assign(True)
+            return tf.stack([tf.reduce_min(x), tf.reduce_max(x)])
 
-        tf.cond(self._data_range_seen, lambda: None, record)
+        seen = tf.convert_to_tensor(self._data_range_seen)
+        self._data_range.assign(tf.cond(seen, lambda: tf.convert_to_tensor(self._data_range), first_range))
+        self._data_range_seen.assign(True)
 
     def _average(self, per_example):
         """Mean over the GLOBAL batch: each replica divides its sum by the global batch size, so
