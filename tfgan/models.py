@@ -465,9 +465,9 @@ class GAN(keras.Model):
 class _DataRangeWarning(keras.callbacks.Callback):
     """Warns once, after the first batch, when images given to `GAN.fit` lie outside [-1, 1].
 
-    The range is computed in the graph on the first batch only (`GAN._observe_data_range`), so the
-    data are not read twice (peeking a shuffled pipeline would fill its shuffle buffer) and later
-    steps pay one flag read; this callback reads the result once.
+    The range is computed in the graph on the first batch only (`GAN._observe_data_range`; later
+    steps copy two scalars), so the data are not read twice (peeking at a shuffled pipeline would
+    fill its shuffle buffer), and this callback reads the result once.
     """
 
     def on_train_begin(self, logs=None):
