@@ -242,7 +242,7 @@ def setup():
     checkpoint.set_model(model)
     try:
         restored = checkpoint.restore()
-    except tf.errors.DataLossError as error:
+    except (tf.errors.DataLossError, tf.errors.OutOfRangeError, IndexError) as error:  # cut short: IndexError
         raise UsageError(f"--workdir={workdir}: its latest checkpoint is damaged and cannot be read; it is kept "
                          f"as it is. Move it out of {workdir}/checkpoints or use another --workdir.") from error
     except (AssertionError, ValueError, tf.errors.OpError) as error:
