@@ -29,7 +29,8 @@ class SampleGrid(keras.callbacks.Callback):
     """Every `every` steps, draws the generator's samples for a fixed noise batch to a PNG.
 
     Images become a grid, upscaled so that each image is at least `min_pixels` wide; 2-D samples a
-    scatter over `real_samples`; 1-D samples histograms of real and fake with the discriminator's
+    scatter over `real_samples`; a conditional model (one with `num_classes`) gets one row of
+    `num_samples // num_classes` images per class (points coloured by class); 1-D samples histograms of real and fake with the discriminator's
     probability of "real" over x (figure 15.1 of Prince, Understanding Deep Learning). PNGs go to
     `directory/step_XXXXXX.png`, and images to TensorBoard when `log_dir` is given.
 
@@ -84,10 +85,23 @@ class SampleGrid(keras.callbacks.Callback):
         return z.astype(np.float32)
 
     def generate(self, count):
-        """The samples of the fixed noise batch (the same batch at every step)."""
+        """The samples of the fixed noise batch (the same batch at every step), for `labels(count)`
+        when the model is conditional."""
         if self._z is None or len(self._z) != count:
             self._z = self._noise(count)
-        return np.asarray(self.model.generate(self._z, training=False))
+        labels = self.labels(count)
+        if labels is None:
+            return np.asarray(self.model.generate(self._z, training=False))
+        # Column j of every class row shares z_j, so the rows differ by their class alone.
+        z = np.tile(self._z[:len(labels) // self.model.num_classes], (self.model.num_classes, 1))
+        return np.asarray(self.model.generate(z, labels, training=False))
+
+    def labels(self, count):
+        """Class by class, `count // num_classes` (at least 1) labels each; `None` when unconditional."""
+        num_classes = getattr(self.model, "num_classes", 0)
+        if not num_classes:
+            return None
+        return np.repeat(np.arange(num_classes, dtype=np.int32), max(1, count // num_classes))
 
     def draw(self, step):
         """Writes the grid for `step` and returns its path."""
@@ -95,7 +109,9 @@ class SampleGrid(keras.callbacks.Callback):
         path = os.path.join(self.directory, f"step_{step:06d}.png")
         if output_rank == 4:
             images = self.generate(self.num_samples or 64)
-            grid = image_grid(data_lib.to_uint8(images).numpy(), self.min_pixels)
+            labels = self.labels(self.num_samples or 64)
+            cols = None if labels is None else len(labels) // self.model.num_classes
+            grid = image_grid(data_lib.to_uint8(images).numpy(), self.min_pixels, cols)
             tf.io.write_file(path, tf.io.encode_png(grid))
             if self._writer is not None:
                 with self._writer.as_default():
@@ -103,7 +119,10 @@ class SampleGrid(keras.callbacks.Callback):
                 self._writer.flush()
         else:
             samples = self.generate(self.num_samples or 1000)
-            figure = (plot_points_2d if samples.shape[-1] == 2 else self._plot_1d)(samples, self.real_samples, step)
+            if samples.shape[-1] == 2:
+                figure = plot_points_2d(samples, self.real_samples, step, self.labels(self.num_samples or 1000))
+            else:
+                figure = self._plot_1d(samples, self.real_samples, step)
             figure.savefig(path, dpi=80)
             import matplotlib.pyplot as plt
 
@@ -120,14 +139,15 @@ class SampleGrid(keras.callbacks.Callback):
         return plot_points_1d(samples, real, step, xs.ravel(), d)
 
 
-def image_grid(images, min_pixels=64):
+def image_grid(images, min_pixels=64, cols=None):
     """Tiles uint8 images `[N, H, W, C]` into one uint8 image, upscaled by an integer factor
-    (nearest neighbour) so each tile is at least `min_pixels` wide, with a 1-pixel border."""
+    (nearest neighbour) so each tile is at least `min_pixels` wide, with a 1-pixel border;
+    `cols` images a row (a square grid when `None`)."""
     images = np.asarray(images)
     n, h, w, c = images.shape
     factor = max(1, math.ceil(min_pixels / w))
     images = images.repeat(factor, axis=1).repeat(factor, axis=2)
-    cols = math.ceil(math.sqrt(n))
+    cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     h, w = h * factor + 1, w * factor + 1
     grid = np.full((rows * h + 1, cols * w + 1, c), 255 if c == 3 else 128, np.uint8)
@@ -137,8 +157,9 @@ def image_grid(images, min_pixels=64):
     return grid
 
 
-def plot_points_2d(samples, real=None, step=None):
-    """A scatter of 2-D samples (orange) over real data (blue); returns the matplotlib figure."""
+def plot_points_2d(samples, real=None, step=None, labels=None):
+    """A scatter of 2-D samples (orange, or coloured by their class `labels`) over real data (blue);
+    returns the matplotlib figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -147,7 +168,10 @@ def plot_points_2d(samples, real=None, step=None):
     figure, ax = plt.subplots(figsize=(5, 5))
     if real is not None:
         ax.scatter(real[:, 0], real[:, 1], s=2, c="tab:blue", alpha=0.3, label="real")
-    ax.scatter(samples[:, 0], samples[:, 1], s=2, c="tab:orange", alpha=0.6, label="generated")
+    if labels is None:
+        ax.scatter(samples[:, 0], samples[:, 1], s=2, c="tab:orange", alpha=0.6, label="generated")
+    else:
+        ax.scatter(samples[:, 0], samples[:, 1], s=2, c=labels, cmap="tab20", alpha=0.8, label="generated")
     ax.set_aspect("equal")
     ax.legend(loc="upper right", markerscale=4)
     if step is not None:

@@ -5,6 +5,7 @@ Signatures:
   generators, `samples` float32 `[batch, dim]` for vector generators.
 - `sample`: `n`, `seed` int32 scalars -> the same output for `n` noise vectors drawn statelessly from
   `seed`, so the same seed gives the same samples in any process.
+- Conditional generators (`ConditionalGeneratorModule`) also take `labels` int32 `[batch]` in both.
 """
 
 import os
@@ -51,7 +52,7 @@ class GeneratorModule(tf.Module):
 def export_generator(model, path, module=None):
     """Writes `model.generator` as a SavedModel at `path` (replacing what is there only once the new
     one is complete). `module` overrides the `GeneratorModule` (conditional models pass theirs)."""
-    module = module or GeneratorModule(model.generator, model.latent_dim, model.noise)
+    module = module or generator_module(model)
     path = os.path.abspath(path)
     tmp = path + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -71,3 +72,50 @@ def load_generator(path):
         raise ValueError(f"`generator={path}` is not a SavedModel directory (expected tools/train.py's "
                          f"WORKDIR/generator).")
     return tf.saved_model.load(path)
+
+
+class ConditionalGeneratorModule(GeneratorModule):
+    """The `GeneratorModule` of a class-conditional generator `G([z, labels])`.
+
+    Signatures: `serving_default` takes `z` float32 `[batch, latent_dim]` and `labels` int32 `[batch]`;
+    `sample` takes `n`, `seed` int32 scalars and `labels` int32 `[n]` (z drawn as in the
+    unconditional `sample`). Labels outside `[0, num_classes)` fail with an error saying so. The
+    module's `num_classes` variable tells a loader how many classes there are.
+    """
+
+    def __init__(self, generator, latent_dim, num_classes, noise="normal"):
+        super().__init__(generator, latent_dim, noise)
+        self.num_classes = tf.Variable(num_classes, dtype=tf.int32, trainable=False, name="num_classes")
+        labels = tf.TensorSpec([None], tf.int32, name="labels")
+        self.serve = tf.function(self._serve_conditional, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="z"), labels])
+        self.sample = tf.function(self._sample_conditional, input_signature=[
+            tf.TensorSpec([], tf.int32, name="n"), tf.TensorSpec([], tf.int32, name="seed"), labels])
+
+    def _serve_conditional(self, z, labels):
+        message = "`labels` must be class indices in [0, num_classes)"
+        checks = [tf.debugging.assert_non_negative(labels, message=message),
+                  tf.debugging.assert_less(labels, self.num_classes, message=message),
+                  tf.debugging.assert_equal(tf.shape(labels)[0], tf.shape(z)[0],
+                                            message="`labels` must hold one label per row of `z`")]
+        with tf.control_dependencies(checks):
+            outputs = self.generator([z, labels], training=False)
+        if self.is_image:
+            return {"images": data_lib.to_uint8(outputs)}
+        return {"samples": tf.cast(outputs, tf.float32)}
+
+    def _sample_conditional(self, n, seed, labels):
+        shape = tf.stack([n, self.latent_dim])
+        seeds = tf.stack([seed, 0])
+        if self.noise == "uniform":
+            z = tf.random.stateless_uniform(shape, seeds, -1.0, 1.0)
+        else:
+            z = tf.random.stateless_normal(shape, seeds)
+        return self._serve_conditional(z, labels)
+
+
+def generator_module(model):
+    """The serving module for `model`'s generator: conditional when the model has `num_classes`."""
+    if getattr(model, "num_classes", 0):
+        return ConditionalGeneratorModule(model.generator, model.latent_dim, model.num_classes, model.noise)
+    return GeneratorModule(model.generator, model.latent_dim, model.noise)

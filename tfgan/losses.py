@@ -219,3 +219,31 @@ def get(identifier):
         f"Unknown loss: `loss={identifier!r}`. Expected a tfgan.losses.Loss or one of "
         f"{sorted(LOSSES)}."
     )
+
+
+def class_cross_entropy(class_logits, labels):
+    """Per-example -log softmax(class_logits)[label]: the class term of an auxiliary classifier."""
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.int32), logits=tf.convert_to_tensor(class_logits, tf.float32))
+
+
+def acgan_discriminator_loss(real_class_logits, real_labels, fake_class_logits=None, fake_labels=None):
+    """The class term of ACGAN's discriminator (Odena et al. 2017, sec. 3): D maximises L_C, i.e. minimises
+
+        -L_C = -log P(C = c | x_real) - log P(C = c | x_fake)
+
+    with P the softmax of the class logits. Without fake logits only the real term is kept (the
+    C+1-class variant, where fakes belong to their own class instead).
+    """
+    loss = class_cross_entropy(real_class_logits, real_labels)
+    if fake_class_logits is not None:
+        loss = loss + class_cross_entropy(fake_class_logits, fake_labels)
+    return loss
+
+
+def acgan_generator_loss(fake_class_logits, fake_labels):
+    """The class term of ACGAN's generator (Odena et al. 2017, sec. 3): G maximises log P(C = c | G(z, c)).
+
+        L_G,class = -log P(C = c | x_fake)
+    """
+    return class_cross_entropy(fake_class_logits, fake_labels)

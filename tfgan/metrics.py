@@ -364,3 +364,56 @@ def class_coverage(predictions, num_classes):
                          f"[0, {num_classes}) for `num_classes={num_classes}`.")
     counts = np.bincount(labels, minlength=num_classes)
     return dict(classes_covered=int(np.count_nonzero(counts)), kl=_kl_from_uniform(counts))
+
+
+def _requested(labels, num_rows):
+    labels = np.asarray(labels)
+    if labels.shape != (num_rows,) or not (labels.size == 0 or np.issubdtype(labels.dtype, np.integer)):
+        raise ValueError(f"`labels` must be [N] integer classes, one per sample (N={num_rows}). "
+                         f"Received: shape {labels.shape}, dtype {labels.dtype}.")
+    return labels.astype(np.int64)
+
+
+def conditional_mode_accuracy(samples, labels, modes, std):
+    """Fraction of a conditional generator's samples within 3 std of the mode they were asked for.
+
+        accuracy = #{i : ||x_i - mode_{c_i}|| <= 3 std} / N
+
+    The class-conditional reading of `mode_coverage`'s "high quality": on the labelled `ring` /
+    `grid` the class is the mode index, so this checks the conditioning exactly.
+
+    Args:
+        samples: `[N, D]` generated points.
+        labels: `[N]` the classes (mode indices) they were generated for.
+        modes: `[K, D]` mixture centres.
+        std: the components' standard deviation (> 0).
+    """
+    samples = _features(samples, "samples", min_rows=1)
+    centres = _features(modes, "modes", min_rows=1)
+    labels = _requested(labels, len(samples))
+    if labels.min() < 0 or labels.max() >= len(centres):
+        raise ValueError(f"`labels` must lie in [0, {len(centres)}) (one per mode). "
+                         f"Received: values in [{labels.min()}, {labels.max()}].")
+    if isinstance(std, bool) or not isinstance(std, (int, float, np.number)) or not np.isfinite(std) or std <= 0:
+        raise ValueError(f"`std` must be a positive number. Received: `std={std!r}`.")
+    distance = np.linalg.norm(samples - centres[labels], axis=1)
+    return float(np.mean(distance <= 3.0 * float(std)))
+
+
+def conditional_class_accuracy(probabilities, labels):
+    """Fraction of a conditional generator's samples that a classifier assigns to the requested class.
+
+        accuracy = #{i : argmax_c p(c | x_i) = c_i} / N
+
+    with p an independent classifier's probabilities, e.g. `tfgan.features.digits_classifier().predict`
+    (the "classification accuracy" of generated samples, Odena et al. 2017, sec. 4.1).
+
+    Args:
+        probabilities: `[N, C]` class probabilities of the samples.
+        labels: `[N]` the classes they were generated for.
+    """
+    values = np.asarray(probabilities)
+    if values.ndim != 2 or len(values) == 0:
+        raise ValueError(f"`probabilities` must be [N, C] with N >= 1. Received: shape {values.shape}.")
+    labels = _requested(labels, len(values))
+    return float(np.mean(values.argmax(axis=1) == labels))

@@ -148,3 +148,143 @@ def dcgan_discriminator(image_size, channels, base_filters=64, negative_slope=0.
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dense(1, name="logit")(x)
     return keras.Model(inputs, x, name=name)
+
+
+# ---------------------------------------------------------------- class-conditional nets
+
+G_CONDITIONING = ("embedding", "one_hot")
+D_CONDITIONING = ("concat", "projection")
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}. Received: `{name}={value!r}`.")
+
+
+def _label_code(labels, num_classes, conditioning, embedding_dim, name):
+    """The label as a vector: a learned embedding, or one-hot (Mirza & Osindero 2014)."""
+    if conditioning == "one_hot":
+        return keras.layers.CategoryEncoding(num_classes, output_mode="one_hot", name=f"{name}_one_hot")(labels)
+    return keras.layers.Embedding(num_classes, embedding_dim, name=f"{name}_embedding")(labels)
+
+
+def _conditional_generator(base, latent_dim, num_classes, conditioning, embedding_dim, name):
+    """Wraps an unconditional generator of `latent_dim + code` inputs: G(z, c) = base([z, code(c)])."""
+    z = keras.Input((latent_dim,), name="z")
+    labels = keras.Input((), dtype="int32", name="labels")
+    code = _label_code(labels, num_classes, conditioning, embedding_dim, "label")
+    return keras.Model([z, labels], base(keras.layers.Concatenate(name="z_and_label")([z, code])), name=name)
+
+
+def _code_size(num_classes, conditioning, embedding_dim):
+    _check_positive_int("num_classes", num_classes)
+    _check_positive_int("embedding_dim", embedding_dim)
+    _check_choice("conditioning", conditioning, G_CONDITIONING)
+    return num_classes if conditioning == "one_hot" else embedding_dim
+
+
+def conditional_mlp_generator(output_shape, latent_dim, num_classes, hidden_units=(128, 128), activation="relu",
+                              conditioning="embedding", embedding_dim=16, name="conditional_mlp_generator"):
+    """`mlp_generator` fed `[z, code(c)]`: takes `[z, labels]` (labels int32 `[batch]`).
+
+    `conditioning` is `"embedding"` (a learned `embedding_dim`-vector per class) or `"one_hot"`
+    (Mirza & Osindero 2014).
+    """
+    code = _code_size(num_classes, conditioning, embedding_dim)
+    _check_positive_int("latent_dim", latent_dim)
+    base = mlp_generator(output_shape, latent_dim + code, hidden_units, activation, name=f"{name}_body")
+    return _conditional_generator(base, latent_dim, num_classes, conditioning, embedding_dim, name)
+
+
+def conditional_dcgan_generator(image_size, channels, latent_dim, num_classes, base_filters=64,
+                                conditioning="embedding", embedding_dim=16, name="conditional_dcgan_generator"):
+    """`dcgan_generator` fed `[z, code(c)]`: takes `[z, labels]` (labels int32 `[batch]`)."""
+    code = _code_size(num_classes, conditioning, embedding_dim)
+    _check_positive_int("latent_dim", latent_dim)
+    base = dcgan_generator(image_size, channels, latent_dim + code, base_filters, name=f"{name}_body")
+    return _conditional_generator(base, latent_dim, num_classes, conditioning, embedding_dim, name)
+
+
+def _features(discriminator):
+    """The body of one of the discriminators above: everything before its `logit` layer."""
+    return keras.Model(discriminator.inputs, discriminator.get_layer("logit").input, name=f"{discriminator.name}_body")
+
+
+def _conditional_head(body, x, labels, features, num_classes, conditioning, name):
+    """One logit: psi(phi(x)) [+ <embed(c), phi(x)> for the projection discriminator]."""
+    logit = keras.layers.Dense(1, name="logit")(features)
+    if conditioning == "projection":
+        # Miyato & Koyama 2018, eq. 3: D(x, c) = psi(phi(x)) + embed(c)^T phi(x).
+        embedded = keras.layers.Embedding(num_classes, features.shape[-1], name="projection_embedding")(labels)
+        projection = keras.layers.Dot(axes=1, name="projection")([embedded, features])
+        logit = keras.layers.Add(name="logit_plus_projection")([logit, projection])
+    return keras.Model([x, labels], logit, name=name)
+
+
+def conditional_mlp_discriminator(input_shape, num_classes, hidden_units=(128, 128), negative_slope=0.2,
+                                  conditioning="projection", name="conditional_mlp_discriminator"):
+    """`mlp_discriminator` that also sees the class: takes `[x, labels]`, returns one logit.
+
+    `conditioning="concat"` appends the one-hot label to the flattened input (Mirza & Osindero 2014);
+    `"projection"` adds the inner product of a class embedding with the last hidden layer to the
+    logit (Miyato & Koyama 2018), which is what a discriminator of the form log p(c|x) + log q(x)
+    computes.
+    """
+    shape = _shape("input_shape", input_shape)
+    _check_positive_int("num_classes", num_classes)
+    _check_choice("conditioning", conditioning, D_CONDITIONING)
+    x = keras.Input(shape, name="x")
+    labels = keras.Input((), dtype="int32", name="labels")
+    flat = keras.layers.Flatten()(x) if len(shape) > 1 else x
+    if conditioning == "concat":
+        one_hot = keras.layers.CategoryEncoding(num_classes, output_mode="one_hot", name="label_one_hot")(labels)
+        flat = keras.layers.Concatenate(name="x_and_label")([flat, one_hot])
+    body = _features(mlp_discriminator(flat.shape[-1], hidden_units, negative_slope, name=f"{name}_base"))
+    return _conditional_head(body, x, labels, body(flat), num_classes, conditioning, name)
+
+
+def conditional_dcgan_discriminator(image_size, channels, num_classes, base_filters=64, negative_slope=0.2,
+                                    conditioning="projection", name="conditional_dcgan_discriminator"):
+    """`dcgan_discriminator` that also sees the class: takes `[images, labels]`, returns one logit.
+
+    `conditioning="concat"` stacks the one-hot label as `num_classes` constant feature maps on the
+    image channels (Mirza & Osindero 2014, as in the keras.io conditional GAN); `"projection"` adds
+    `<embed(c), phi(x)>` on the flattened last feature map (Miyato & Koyama 2018).
+    """
+    _check_positive_int("channels", channels)
+    _check_positive_int("num_classes", num_classes)
+    _check_choice("conditioning", conditioning, D_CONDITIONING)
+    _dcgan_levels(image_size)
+    x = keras.Input((image_size, image_size, channels), name="images")
+    labels = keras.Input((), dtype="int32", name="labels")
+    inputs, in_channels = x, channels
+    if conditioning == "concat":
+        one_hot = keras.layers.CategoryEncoding(num_classes, output_mode="one_hot", name="label_one_hot")(labels)
+        maps = keras.layers.Reshape((1, 1, num_classes))(one_hot)
+        maps = keras.layers.UpSampling2D((image_size, image_size), name="label_maps")(maps)
+        inputs, in_channels = keras.layers.Concatenate(name="images_and_label")([x, maps]), channels + num_classes
+    body = _features(dcgan_discriminator(image_size, in_channels, base_filters, negative_slope, name=f"{name}_base"))
+    return _conditional_head(body, x, labels, body(inputs), num_classes, conditioning, name)
+
+
+def _auxiliary_classifier(body, x, num_classes, name):
+    """1 real/fake logit followed by `num_classes` class logits (Odena et al. 2017): `[batch, 1 + C]`.
+    The same `C + 1` outputs serve the variant whose last class is "fake" (`ACGAN(fake_class=True)`)."""
+    logits = keras.layers.Dense(num_classes + 1, name="logits")(body(x))
+    return keras.Model(x, logits, name=name)
+
+
+def acgan_mlp_discriminator(input_shape, num_classes, hidden_units=(128, 128), negative_slope=0.2,
+                            name="acgan_mlp_discriminator"):
+    """`mlp_discriminator` with `1 + num_classes` outputs for `tfgan.ACGAN`; takes `x` alone."""
+    _check_positive_int("num_classes", num_classes)
+    body = _features(mlp_discriminator(input_shape, hidden_units, negative_slope, name=f"{name}_base"))
+    return _auxiliary_classifier(body, keras.Input(body.inputs[0].shape[1:], name="x"), num_classes, name)
+
+
+def acgan_dcgan_discriminator(image_size, channels, num_classes, base_filters=64, negative_slope=0.2,
+                              name="acgan_dcgan_discriminator"):
+    """`dcgan_discriminator` with `1 + num_classes` outputs for `tfgan.ACGAN`; takes images alone."""
+    _check_positive_int("num_classes", num_classes)
+    body = _features(dcgan_discriminator(image_size, channels, base_filters, negative_slope, name=f"{name}_base"))
+    return _auxiliary_classifier(body, keras.Input(body.inputs[0].shape[1:], name="images"), num_classes, name)

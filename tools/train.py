@@ -67,6 +67,18 @@ flags.DEFINE_integer("keep_checkpoints", 3, "Checkpoints kept.")
 flags.DEFINE_integer("log_every", 10, "Steps between lines of metrics.jsonl.")
 flags.DEFINE_integer("steps_per_epoch", 200, "Steps between Keras progress lines.")
 flags.DEFINE_integer("verbose", 2, "Keras fit verbosity (0 silent, 1 progress bar, 2 one line an epoch).")
+# --- conditional GANs (docs/conditional.md) ---
+flags.DEFINE_enum("model", "gan", ["gan", "cgan", "acgan"],
+                  "gan: unconditional; cgan: G and D see the class (Mirza & Osindero); acgan: D also classifies.")
+flags.DEFINE_enum("conditioning", "projection", list(tfgan.nets.D_CONDITIONING),
+                  "How the cgan discriminator sees the class: concat (one-hot input) or projection (Miyato & Koyama).")
+flags.DEFINE_enum("g_conditioning", "embedding", list(tfgan.nets.G_CONDITIONING),
+                  "How the generator sees the class: a learned embedding or a one-hot vector, concatenated to z.")
+flags.DEFINE_integer("embedding_dim", 16, "Size of the generator's class embedding.")
+flags.DEFINE_enum("fake_labels", "uniform", list(tfgan.models.FAKE_LABELS),
+                  "Classes asked of the generator: uniform, or with the data's label frequencies.")
+flags.DEFINE_float("aux_weight", 1.0, "acgan: weight of the class cross-entropy terms.")
+flags.DEFINE_bool("fake_class", False, "acgan: read D's C+1 outputs as C classes plus a 'fake' class.")
 # --- reliability ---
 flags.DEFINE_integer("max_nan_steps", 100, "Stop after this many steps in a row whose loss or gradient is not "
                      "finite (their updates are skipped); 0: never stop.")
@@ -199,13 +211,63 @@ def make_optimizer(kind, lr, beta1, beta2, updates_per_step):
 
 
 def build_model(info):
-    generator, discriminator = build_networks(info)
-    model = tfgan.GAN(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
-                      g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed)
+    generator, discriminator = build_networks(info) if FLAGS.model == "gan" else conditional_networks(info)
+    model_class, conditional_args = conditional_model(info)
+    model = model_class(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
+                        g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed, **conditional_args)
     model.compile(
         d_optimizer=make_optimizer(FLAGS.d_optimizer, FLAGS.d_lr, FLAGS.d_beta1, FLAGS.d_beta2, FLAGS.d_steps),
         g_optimizer=make_optimizer(FLAGS.g_optimizer, FLAGS.g_lr, FLAGS.g_beta1, FLAGS.g_beta2, FLAGS.g_steps))
     return model
+
+
+def conditional_networks(info):
+    """The class-conditional generator and discriminator for --model=cgan|acgan, from the flags."""
+    if not info.num_classes:
+        raise UsageError(f"--model={FLAGS.model} needs labelled data, but --dataset={FLAGS.dataset} has no labels; "
+                         f"use ring, grid, digits, a tfds: set with labels or folder:PATH with class sub-folders.")
+    if FLAGS.architecture == "toy_shift":
+        raise UsageError(f"--architecture=toy_shift has no conditional form; use mlp or dcgan with --model={FLAGS.model}.")
+    if FLAGS.embedding_dim < 1:
+        raise UsageError(f"--embedding_dim={FLAGS.embedding_dim}: must be a positive integer.")
+    if FLAGS.aux_weight < 0:
+        raise UsageError(f"--aux_weight={FLAGS.aux_weight}: must be >= 0.")
+    architecture = FLAGS.architecture
+    if architecture == "auto":
+        architecture = "dcgan" if info.kind == "image" else "mlp"
+    if architecture == "dcgan" and info.kind != "image":
+        raise UsageError(f"--architecture=dcgan needs images, but --dataset={FLAGS.dataset} has vectors of "
+                         f"shape {info.shape}; use mlp.")
+    nets, classes = tfgan.nets, info.num_classes
+    g_args = dict(conditioning=FLAGS.g_conditioning, embedding_dim=FLAGS.embedding_dim)
+    if architecture == "mlp":
+        g_hidden, d_hidden = [int(u) for u in FLAGS.g_hidden], [int(u) for u in FLAGS.d_hidden]
+        generator = nets.conditional_mlp_generator(info.shape, FLAGS.latent_dim, classes, g_hidden, **g_args)
+        if FLAGS.model == "acgan":
+            return generator, nets.acgan_mlp_discriminator(info.shape, classes, d_hidden)
+        return generator, nets.conditional_mlp_discriminator(info.shape, classes, d_hidden,
+                                                             conditioning=FLAGS.conditioning)
+    size, _, channels = info.shape
+    try:
+        generator = nets.conditional_dcgan_generator(size, channels, FLAGS.latent_dim, classes, FLAGS.base_filters,
+                                                     **g_args)
+        if FLAGS.model == "acgan":
+            return generator, nets.acgan_dcgan_discriminator(size, channels, classes, FLAGS.base_filters)
+        return generator, nets.conditional_dcgan_discriminator(size, channels, classes, FLAGS.base_filters,
+                                                               conditioning=FLAGS.conditioning)
+    except ValueError as error:
+        raise UsageError(f"--dataset={FLAGS.dataset} gives {size}x{size} images: {error} "
+                         f"Set --image_size to one of them.") from None
+
+
+def conditional_model(info):
+    """The model class for --model and the constructor arguments it adds to GAN's."""
+    if FLAGS.model == "gan":
+        return tfgan.GAN, {}
+    args = dict(num_classes=info.num_classes, fake_labels=FLAGS.fake_labels)
+    if FLAGS.model == "acgan":
+        return tfgan.ACGAN, dict(args, aux_weight=FLAGS.aux_weight, fake_class=FLAGS.fake_class)
+    return tfgan.ConditionalGAN, args
 
 
 def real_samples_for_plots(info):
@@ -259,6 +321,7 @@ def train(info, model, checkpoint):
         logging.info("Step %d already reaches --train_steps=%d; nothing to train.", step, FLAGS.train_steps)
         return
     dataset, _ = tfgan.data.load(FLAGS.dataset, FLAGS.batch_size, d_steps=FLAGS.d_steps, seed=FLAGS.seed + step,
+                                 labels=FLAGS.model != "gan",
                                  image_size=FLAGS.image_size or None, channels=FLAGS.channels or None,
                                  toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std, data_dir=FLAGS.data_dir)
     log_dir = os.path.join(workdir, "logs")

@@ -1,0 +1,147 @@
+r"""The 2-D table: recipes on `ring` and `grid` over several seeds, next to the published numbers.
+
+    python tools/benchmark_2d.py --recipes=gan,nsgan,lsgan,wgan,wgan_gp,sngan,r1gan --datasets=ring,grid \
+        --seeds=0,1,2,3,4 --outdir=runs/benchmark_2d
+
+Each run is `tools/train.py --flagfile=flags/<recipe>_<dataset>.flags --seed=S` in its own workdir
+(existing finished runs are reused), evaluated on 2,500 samples from its exported generator with
+`tfgan.metrics.mode_coverage` (as DESIGN.md defines it). Writes `results.json`, `table.md` (modes /
+high-quality % / KL as mean +- std with CPU minutes) and `scatter.png` (one panel per recipe and data set,
+seed 0). Recipes whose flagfile is missing are skipped with a note.
+"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import numpy as np  # noqa: E402
+from absl import app, flags  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Lin et al. 2018 (PacGAN), Table 1: modes / high-quality % on 2,500 samples.
+PUBLISHED = {
+    ("ring", "GAN (PacGAN Table 1)"): (6.3, 98.2),
+    ("ring", "PacGAN4 (PacGAN Table 1)"): (7.8, 95.9),
+    ("grid", "GAN (PacGAN Table 1)"): (17.3, 94.8),
+    ("grid", "PacGAN4 (PacGAN Table 1)"): (24.8, 93.6),
+}
+
+flags.DEFINE_list("recipes", ["gan", "nsgan", "lsgan", "wgan", "wgan_gp", "sngan", "r1gan"], "Recipes.")
+flags.DEFINE_list("datasets", ["ring", "grid"], "ring and/or grid.")
+flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds.")
+flags.DEFINE_string("outdir", "runs/benchmark_2d", "Where runs and results go.")
+flags.DEFINE_integer("num_samples", 2500, "Samples evaluated per run.")
+flags.DEFINE_integer("train_steps", 0, "Override the recipes' --train_steps (0: keep them).")
+FLAGS = flags.FLAGS
+
+
+def train(recipe, dataset, seed, workdir):
+    """Runs the recipe unless its workdir already holds a finished export; returns CPU minutes."""
+    done = os.path.join(workdir, "cpu_minutes.json")
+    if os.path.exists(done):
+        return json.load(open(done))["cpu_minutes"]
+    args = [sys.executable, os.path.join(ROOT, "tools", "train.py"), f"--flagfile=flags/{recipe}_{dataset}.flags",
+            f"--workdir={workdir}", f"--seed={seed}", "--verbose=0"]
+    if FLAGS.train_steps:
+        args.append(f"--train_steps={FLAGS.train_steps}")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, cwd=ROOT, check=True, capture_output=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    minutes = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / 60
+    json.dump({"cpu_minutes": minutes}, open(done, "w"))
+    return minutes
+
+
+def evaluate(workdir, dataset, seed):
+    import tensorflow as tf
+
+    import tfgan
+
+    generator = tf.saved_model.load(os.path.join(workdir, "generator"))
+    samples = generator.signatures["sample"](n=tf.constant(FLAGS.num_samples), seed=tf.constant(seed))
+    samples = samples["samples"].numpy()
+    info = tfgan.data.info(dataset)
+    return samples, tfgan.metrics.mode_coverage(samples, info.modes, info.mode_std)
+
+
+def mean_std(values):
+    return f"{np.mean(values):.1f} ± {np.std(values):.1f}"
+
+
+def main(argv):
+    del argv
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import tfgan
+
+    os.makedirs(FLAGS.outdir, exist_ok=True)
+    results, scatters, skipped = {}, {}, []
+    for dataset in FLAGS.datasets:
+        for recipe in FLAGS.recipes:
+            if not os.path.exists(os.path.join(ROOT, "flags", f"{recipe}_{dataset}.flags")):
+                skipped.append(f"{recipe}_{dataset}")
+                continue
+            runs = []
+            for seed in (int(s) for s in FLAGS.seeds):
+                workdir = os.path.join(FLAGS.outdir, f"{recipe}_{dataset}_s{seed}")
+                start = time.time()
+                minutes = train(recipe, dataset, seed, workdir)
+                samples, scores = evaluate(workdir, dataset, seed)
+                runs.append({"seed": seed, "cpu_minutes": minutes, **scores})
+                scatters.setdefault((recipe, dataset), samples)
+                print(json.dumps({"recipe": recipe, "dataset": dataset, "seed": seed, **runs[-1],
+                                  "wall_seconds": round(time.time() - start, 1)}), flush=True)
+            results[f"{recipe}_{dataset}"] = runs
+    json.dump(results, open(os.path.join(FLAGS.outdir, "results.json"), "w"), indent=1)
+
+    lines = ["| data | recipe | seeds | modes | high-quality % | KL | all seeds 100% modes and >= 90% HQ | CPU min / run |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key, runs in results.items():
+        recipe, dataset = key.rsplit("_", 1)
+        total = len(tfgan.data.info(dataset).modes)
+        good = all(r["modes"] == total and r["high_quality"] >= 0.9 for r in runs)
+        lines.append(f"| {dataset} | {recipe} | {len(runs)} | {mean_std([r['modes'] for r in runs])} / {total} | "
+                     f"{mean_std([100 * r['high_quality'] for r in runs])} | "
+                     f"{np.mean([r['kl'] for r in runs]):.3f} ± {np.std([r['kl'] for r in runs]):.3f} | "
+                     f"{'yes' if good else 'no'} | {np.mean([r['cpu_minutes'] for r in runs]):.1f} |")
+    for (dataset, name), (modes, hq) in PUBLISHED.items():
+        if dataset in FLAGS.datasets:
+            lines.append(f"| {dataset} | {name} | | {modes} | {hq} | | | |")
+    if skipped:
+        lines.append(f"\nSkipped (no flagfile): {', '.join(skipped)}")
+    open(os.path.join(FLAGS.outdir, "table.md"), "w").write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    if scatters:
+        cols = len(FLAGS.recipes)
+        figure, axes = plt.subplots(len(FLAGS.datasets), cols, figsize=(2.6 * cols, 2.6 * len(FLAGS.datasets)),
+                                    squeeze=False)
+        for row, dataset in enumerate(FLAGS.datasets):
+            real = tfgan.data.mixture_samples(dataset, 2500, seed=1)[0]
+            for col, recipe in enumerate(FLAGS.recipes):
+                ax = axes[row][col]
+                ax.scatter(real[:, 0], real[:, 1], s=1, c="tab:blue", alpha=0.3)
+                if (recipe, dataset) in scatters:
+                    s = scatters[(recipe, dataset)]
+                    ax.scatter(s[:, 0], s[:, 1], s=1, c="tab:orange", alpha=0.5)
+                lim = 1.5 if dataset == "ring" else 5.5
+                ax.set_xlim(-lim, lim)
+                ax.set_ylim(-lim, lim)
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_title(f"{recipe} {dataset}", fontsize=9)
+        figure.tight_layout()
+        figure.savefig(os.path.join(FLAGS.outdir, "scatter.png"), dpi=80)
+
+
+if __name__ == "__main__":
+    app.run(main)
