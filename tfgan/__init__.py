@@ -6,6 +6,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tfgan import callbacks, data, distribute, export, features, losses, metrics, models, nets  # noqa: E402
 from tfgan.models import ACGAN, GAN, ConditionalGAN, TrainingHook  # noqa: E402
+from tfgan import nan_guard  # noqa: E402
 
 __version__ = "0.1.0"
 

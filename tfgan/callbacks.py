@@ -311,14 +311,22 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = _step(self.model)
-        if step % self.every == 0:
+        if step % self.every == 0 and not _in_nan_streak(self.model):
             self.manager().save(checkpoint_number=step)
 
     def on_train_end(self, logs=None):
         step = _step(self.model)
         manager = self.manager()
+        if _in_nan_streak(self.model):
+            return  # the newest checkpoint stays the last good one (see tfgan.nan_guard)
         if manager.latest_checkpoint is None or not manager.latest_checkpoint.endswith(f"-{step}"):
             manager.save(checkpoint_number=step)
+
+
+def _in_nan_streak(model):
+    """True while the model's last steps skipped their updates for non-finite values."""
+    streak = getattr(model, "nan_streak", None)
+    return streak is not None and int(streak.numpy()) > 0
 
 
 class StopAtStep(keras.callbacks.Callback):

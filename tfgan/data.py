@@ -7,14 +7,17 @@ traced once.
 """
 
 import dataclasses
+import functools
 import os
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 DATASETS = ("toy1d", "ring", "grid", "digits", "tfds:NAME[:SPLIT]", "folder:PATH")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 NUM_POINTS = 100_000  # size of the fixed sample drawn for the toy sets
+DECODABLE_FORMATS = ("PNG", "JPEG", "GIF", "BMP")  # what tf.io.decode_image reads
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +112,7 @@ def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=Non
         images, y = digits_arrays()
         ds = tf.data.Dataset.from_tensor_slices((images, y.astype(np.int32)))
     elif kind == "folder":
-        ds = _folder_dataset(arg)
+        ds = _folder_dataset(arg, data_info.shape[-1])
     else:
         ds = _tfds_dataset(arg, split, data_dir)
     if data_info.kind == "image":
@@ -180,10 +183,37 @@ def _folder_files(path):
         files += [os.path.join(root, n) for n in sorted(names) if n.lower().endswith(IMAGE_EXTENSIONS)]
     if not files:
         raise ValueError(f"`dataset=folder:{path}` contains no images; expected {', '.join(IMAGE_EXTENSIONS)} files.")
-    return sorted(files), classes
+    return list(_readable_images(path, tuple(sorted(files)))), classes
 
 
-def _folder_dataset(path):
+@functools.lru_cache(maxsize=4)
+def _readable_images(path, files):
+    """The `files` whose header decodes as an image TensorFlow reads; logs the others in one line.
+
+    Only headers are read (PIL opens lazily), so the pre-pass costs a file open each, not a decode;
+    bodies that are cut short are dropped later by the pipeline's `ignore_errors`. Cached, because
+    `info` and `load` both ask and the line should be logged once.
+    """
+    from PIL import Image
+
+    readable, unreadable = [], []
+    for file in files:
+        try:
+            with Image.open(file) as image:
+                ok = image.format in DECODABLE_FORMATS and min(image.size) > 0
+        except (OSError, ValueError, Image.DecompressionBombError):
+            ok = False
+        (readable if ok else unreadable).append(file)
+    if not readable:
+        raise ValueError(f"`dataset=folder:{path}`: none of its {len(files)} image files can be read "
+                         f"(e.g. {', '.join(unreadable[:3])}).")
+    if unreadable:
+        logging.warning("folder:%s: skipping %d unreadable image files of %d, e.g. %s", path, len(unreadable),
+                        len(files), ", ".join(unreadable[:3]))
+    return tuple(readable)
+
+
+def _folder_dataset(path, channels):
     files, classes = _folder_files(path)
     if classes:
         index = {c: i for i, c in enumerate(classes)}
@@ -193,10 +223,12 @@ def _folder_dataset(path):
     ds = tf.data.Dataset.from_tensor_slices((files, np.array(labels, np.int32)))
 
     def read(file, label):
-        image = tf.io.decode_image(tf.io.read_file(file), channels=0, expand_animations=False)
+        # Decoding to the data's channels makes grey and RGB(A) files alike.
+        image = tf.io.decode_image(tf.io.read_file(file), channels=channels, expand_animations=False)
         return image, label
 
-    return ds.map(read, num_parallel_calls=tf.data.AUTOTUNE)
+    # A file whose header passed the pre-pass but whose body does not decode is dropped, not fatal.
+    return ds.map(read, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
 
 
 def _tfds_builder(name, data_dir):

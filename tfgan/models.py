@@ -1,5 +1,7 @@
 """The GAN model: one `keras.Model` whose `train_step` serves every loss, penalty and trick."""
 
+import warnings
+
 import keras
 import tensorflow as tf
 
@@ -103,6 +105,21 @@ class GAN(keras.Model):
         self._hooks = ()
         self._extra_state = {}
         self._check_shapes()
+        self._check_discriminator_output()
+        # Steps whose updates were skipped for a non-finite loss or gradient: in all (checkpointed),
+        # in a row now, and whether the current step skipped one (see `_apply`).
+        self.nan_steps = keras.Variable(0, dtype="int64", trainable=False, name="nan_steps",
+                                        aggregation="only_first_replica")
+        self.nan_streak = keras.Variable(0, dtype="int64", trainable=False, name="nan_streak",
+                                         aggregation="only_first_replica")
+        self._step_skipped = keras.Variable(0, dtype="int64", trainable=False, name="step_skipped",
+                                            aggregation="only_first_replica")
+        self.track_state("nan_steps", self.nan_steps)
+        # Range of the first batch of images `fit` sees; `fit` warns once when it is outside [-1, 1].
+        self._data_range = keras.Variable([0.0, 0.0], trainable=False, name="data_range",
+                                          aggregation="only_first_replica")
+        self._data_range_seen = keras.Variable(False, dtype="bool", trainable=False, name="data_range_seen",
+                                               aggregation="only_first_replica")
 
     def _check_shapes(self):
         """Fails at construction when G's output cannot be D's input."""
@@ -114,6 +131,24 @@ class GAN(keras.Model):
         if g_out != d_in:
             raise ValueError(f"The generator's output shape {g_out} does not match the discriminator's "
                              f"input shape {d_in}.")
+
+    def _check_discriminator_output(self):
+        """Fails at construction when D's real/fake logits are not one per example (`[batch, 1]`,
+        `[batch]` or patches `[batch, ..., 1]`), e.g. a classifier's or a two-headed D given to a GAN
+        that does not split its output (`adversarial_logits`)."""
+        try:
+            logits = self.adversarial_logits(self.discriminator.output)
+        except (AttributeError, ValueError, TypeError, IndexError):
+            return  # subclassed models or heads this check cannot read: the step is the check
+        shape = getattr(logits, "shape", None)
+        if shape is None or isinstance(logits, (list, tuple, dict)):
+            raise ValueError(f"The discriminator has several outputs but `{type(self).__name__}` takes one "
+                             f"real/fake logit per example; override `adversarial_logits` to pick it. Received: "
+                             f"`discriminator.output` of {len(logits)} tensors.")
+        if len(shape) > 1 and shape[-1] != 1:
+            raise ValueError(f"The discriminator must output one real/fake logit per example, of shape "
+                             f"(batch, 1) for the {self.adversarial_loss.name or 'adversarial'} loss. Received: "
+                             f"`discriminator.output.shape={tuple(shape)}`.")
 
     # ---------------------------------------------------------------- set-up
 
@@ -233,8 +268,17 @@ class GAN(keras.Model):
             return data[0], None
         return data, None
 
+    def fit(self, *args, **kwargs):
+        """`keras.Model.fit`, warning once when the images it trains on lie outside [-1, 1]."""
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if not any(isinstance(c, _DataRangeWarning) for c in callbacks):
+            callbacks.insert(0, _DataRangeWarning())
+        return super().fit(*args, callbacks=callbacks, **kwargs)
+
     def train_step(self, data):
         real, labels = self.unpack(data)
+        self._observe_data_range(real)
+        forward_state = self._begin_guarded_step()
         minibatches = self._split(real, labels)
 
         d_logs = [self._discriminator_step(x, c) for x, c in minibatches]
@@ -244,6 +288,7 @@ class GAN(keras.Model):
         self.step_counter.assign_add(1)
         logs = _mean_logs(d_logs)
         logs.update(_mean_logs(g_logs))
+        logs.update(self._end_guarded_step(forward_state))
         return _keras_reducible(logs)
 
     def _split(self, real, labels):
@@ -294,7 +339,7 @@ class GAN(keras.Model):
             scaled = self.d_optimizer.scale_loss(total)  # unchanged unless loss-scaled (float16)
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, variables)
-        self.d_optimizer.apply_gradients(list(zip(grads, variables)))
+        self._apply(self.d_optimizer, grads, variables, total)
 
         logs = {"d_loss": d_loss,
                 "d_real": self._average(_per_example_mean(self.adversarial_loss.output(real_logits))),
@@ -329,9 +374,76 @@ class GAN(keras.Model):
             scaled = self.g_optimizer.scale_loss(g_loss)
         variables = self.generator.trainable_variables
         grads = tape.gradient(scaled, variables)
-        self.g_optimizer.apply_gradients(list(zip(grads, variables)))
+        self._apply(self.g_optimizer, grads, variables, g_loss)
         return {"g_loss": self._log_value(g_loss),
                 "g_grad_norm": self._log_value(_grad_norm(self.g_optimizer, grads), tf.distribute.ReduceOp.MEAN)}
+
+    def _apply(self, optimizer, grads, variables, loss):
+        """Applies `grads` unless `loss` or a gradient is not finite on some replica.
+
+        The skip is a `tf.cond` around `apply_gradients`, so a skipped update leaves the weights and
+        the optimizer's whole state (iterations, Adam's moments) as they were, where zeroed gradients
+        would still move the moments. The step is then counted in `nan_steps`.
+        """
+        checks = [tf.reduce_all(tf.math.is_finite(loss))]
+        # A loss-scaled optimizer sees its own overflowing gradients, to skip them and lower its scale.
+        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            for g in grads:
+                if g is not None:
+                    checks.append(tf.reduce_all(tf.math.is_finite(
+                        g.values if isinstance(g, tf.IndexedSlices) else g)))
+        # All replicas must take the same branch: apply_gradients all-reduces inside it.
+        bad = self._log_value(1.0 - tf.cast(tf.reduce_all(tf.stack(checks)), tf.float32))
+        finite = tf.equal(bad, 0.0)
+
+        def update(grads):
+            optimizer.apply_gradients(list(zip(grads, variables)))
+
+        if tf.__internal__.distribute.strategy_supports_no_merge_call():
+            tf.cond(finite, lambda: update(grads), lambda: None)
+        else:
+            # A strategy that syncs through merge_call (MirroredStrategy) cannot have it in a cond
+            # branch in replica context; the cond goes in cross-replica context, as in Keras's
+            # LossScaleOptimizer.
+            def cross_replica(distribution, finite, grads):
+                def apply_all():
+                    distribution.extended.call_for_each_replica(update, args=(grads,))
+
+                tf.cond(distribution.experimental_local_results(finite)[0], apply_all, lambda: None)
+
+            tf.distribute.get_replica_context().merge_call(cross_replica, args=(finite, grads))
+        self._step_skipped.assign(tf.maximum(self._step_skipped, 1 - tf.cast(finite, tf.int64)))
+
+    def _begin_guarded_step(self):
+        """Copies what the forward pass changes besides the weights (BatchNorm statistics, spectral
+        norm's power-iteration vectors), for `_end_guarded_step` to put back after a skipped step."""
+        self._step_skipped.assign(0)
+        variables = self.generator.non_trainable_variables + self.discriminator.non_trainable_variables
+        return [(v, tf.identity(v)) for v in variables if "float" in str(v.dtype)]
+
+    def _end_guarded_step(self, forward_state):
+        """Restores the forward state after a step with a skipped update and counts the step."""
+        skipped = tf.convert_to_tensor(self._step_skipped)
+        # Assigned every step (unchanged when nothing was skipped): an assign inside a cond branch
+        # cannot sync mirrored variables.
+        for variable, value in forward_state:
+            variable.assign(tf.where(skipped > 0, value, variable))
+        self.nan_steps.assign_add(skipped)
+        self.nan_streak.assign((self.nan_streak + skipped) * skipped)
+        return {"nan_steps": tf.cast(self.nan_steps, tf.float32)}
+
+    def _observe_data_range(self, real):
+        """Records the range of the first image batch; later steps only copy the recorded one."""
+        if real.shape.rank is None or real.shape.rank < 4:
+            return  # vectors (toy1d, ring, grid) have no fixed range
+
+        def first_range():
+            x = tf.cast(real, tf.float32)
+            return tf.stack([tf.reduce_min(x), tf.reduce_max(x)])
+
+        seen = tf.convert_to_tensor(self._data_range_seen)
+        self._data_range.assign(tf.cond(seen, lambda: tf.convert_to_tensor(self._data_range), first_range))
+        self._data_range_seen.assign(True)
 
     def _average(self, per_example):
         """Mean over the GLOBAL batch: each replica divides its sum by the global batch size, so
@@ -392,6 +504,27 @@ class GAN(keras.Model):
             if config.get(name) is not None:
                 config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+
+class _DataRangeWarning(keras.callbacks.Callback):
+    """Warns once, after the first batch, when images given to `GAN.fit` lie outside [-1, 1].
+
+    The range is computed in the graph on the first batch only (`GAN._observe_data_range`; later
+    steps copy two scalars), so the data are not read twice (peeking at a shuffled pipeline would
+    fill its shuffle buffer), and this callback reads the result once.
+    """
+
+    def on_train_begin(self, logs=None):
+        self._pending = not bool(self.model._data_range_seen.numpy())
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self._pending:
+            return
+        self._pending = False
+        low, high = (float(v) for v in self.model._data_range.numpy())
+        if bool(self.model._data_range_seen.numpy()) and (low < -1.0 - 1e-3 or high > 1.0 + 1e-3):
+            warnings.warn(f"The images given to fit lie in [{low:g}, {high:g}], outside the [-1, 1] of a tanh "
+                          f"generator; scale them, e.g. x / 127.5 - 1 for uint8 pixels.", stacklevel=2)
 
 
 def _per_example_mean(values):

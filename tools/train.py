@@ -22,6 +22,7 @@ import tensorflow as tf  # noqa: E402
 
 import tfgan  # noqa: E402
 from tfgan import callbacks as callbacks_lib  # noqa: E402
+from tfgan import nan_guard as nan_guard_lib  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -78,6 +79,11 @@ flags.DEFINE_enum("fake_labels", "uniform", list(tfgan.models.FAKE_LABELS),
                   "Classes asked of the generator: uniform, or with the data's label frequencies.")
 flags.DEFINE_float("aux_weight", 1.0, "acgan: weight of the class cross-entropy terms.")
 flags.DEFINE_bool("fake_class", False, "acgan: read D's C+1 outputs as C classes plus a 'fake' class.")
+# --- reliability ---
+flags.DEFINE_integer("max_nan_steps", 100, "Stop after this many steps in a row whose loss or gradient is not "
+                     "finite (their updates are skipped); 0: never stop.")
+flags.DEFINE_bool("deterministic", False, "Deterministic ops (tf.config.experimental.enable_op_determinism): "
+                  "the same recipe and --seed give the same metrics.jsonl and samples on the same machine.")
 
 # --- scaling (docs/scaling.md) ---
 flags.DEFINE_enum("strategy", "default", list(tfgan.distribute.STRATEGIES),
@@ -111,6 +117,54 @@ def check_flags():
             units = [0]
         if not units or min(units) < 1:
             raise UsageError(f"--{name}={','.join(getattr(FLAGS, name))}: expected positive integers, e.g. 128,128.")
+
+
+def check_reliability_flags():
+    """Flag values that would otherwise fail mid-run or poison the weights without a NaN in a gradient."""
+    if FLAGS.max_nan_steps < 0:
+        raise UsageError(f"--max_nan_steps={FLAGS.max_nan_steps}: must be >= 0 (0: never stop).")
+    if FLAGS.seed < 0:
+        raise UsageError(f"--seed={FLAGS.seed}: must be a non-negative integer.")
+    for name in ("d_lr", "g_lr", "toy_mean", "toy_std", "initial_theta"):
+        if not math.isfinite(getattr(FLAGS, name)):
+            raise UsageError(f"--{name}={getattr(FLAGS, name)}: must be a finite number.")
+    for name in ("d_beta1", "g_beta1", "d_beta2", "g_beta2"):
+        if not 0.0 <= getattr(FLAGS, name) < 1.0:
+            raise UsageError(f"--{name}={getattr(FLAGS, name)}: must be in [0, 1).")
+    if FLAGS.dataset == "toy1d" and FLAGS.toy_std <= 0:
+        raise UsageError(f"--toy_std={FLAGS.toy_std}: the toy data's standard deviation must be positive.")
+    if FLAGS.deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+# Checks `check(model, info)` of the built model against the data, run before any data is read, each
+# raising UsageError; the constructors' own checks (shapes, D's logits) already ran. Conditional
+# models append theirs (labels present, label range).
+MODEL_CHECKS = []
+
+
+def checked_model(info):
+    """`build_model` with constructor errors reported as usage errors, then `MODEL_CHECKS`."""
+    try:
+        model = build_model(info)
+    except UsageError:
+        raise
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    for check in MODEL_CHECKS:
+        check(model, info)
+    return model
+
+
+def nan_guard():
+    return nan_guard_lib.NaNGuard(FLAGS.max_nan_steps, os.path.join(FLAGS.workdir, "checkpoints"))
+
+
+def exit_if_stopped(guard):
+    """Ends the job (exit code 1) when the NaN guard stopped training; checkpoints stay as they are."""
+    if guard.message:
+        print(f"error: {guard.message}", file=sys.stderr)
+        sys.exit(1)
 
 
 def data_info():
@@ -247,18 +301,22 @@ def check_workdir(path):
 def setup():
     """Everything that can fail on bad input, before any data is read or any step runs."""
     check_flags()
+    check_reliability_flags()
     info = data_info()
     check_workdir(FLAGS.workdir)
     keras.utils.set_random_seed(FLAGS.seed)
     strategy = scaling_setup()
     with strategy.scope():  # the networks, the GAN and both optimizers (built in compile)
-        model = build_model(info)
+        model = checked_model(info)
     workdir = FLAGS.workdir
     checkpoint = callbacks_lib.TrainingCheckpoint(checkpoint_directory(strategy), FLAGS.checkpoint_every,
                                                   FLAGS.keep_checkpoints)
     checkpoint.set_model(model)
     try:
         restored = restore_checkpoint(checkpoint)
+    except (tf.errors.DataLossError, tf.errors.OutOfRangeError, IndexError) as error:  # cut short: IndexError
+        raise UsageError(f"--workdir={workdir}: its latest checkpoint is damaged and cannot be read; it is kept "
+                         f"as it is. Move it out of {workdir}/checkpoints or use another --workdir.") from error
     except (AssertionError, ValueError, tf.errors.OpError) as error:
         raise UsageError(f"--workdir={workdir} holds a checkpoint of a different model; it is kept as it is. "
                          f"Use another --workdir or the flags that made it. ({type(error).__name__})") from None
@@ -312,7 +370,9 @@ def train(info, model, checkpoint):
                                  image_size=FLAGS.image_size or None, channels=FLAGS.channels or None,
                                  toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std, data_dir=FLAGS.data_dir)
     log_dir = os.path.join(workdir, "logs")
+    guard = nan_guard()
     callbacks = [
+        guard,
         callbacks_lib.MetricsLogger(os.path.join(workdir, "metrics.jsonl"), FLAGS.log_every, log_dir),
         callbacks_lib.SampleGrid(os.path.join(workdir, "samples"), FLAGS.sample_every,
                                  real_samples=real_samples_for_plots(info), seed=FLAGS.seed, log_dir=log_dir),
@@ -325,6 +385,7 @@ def train(info, model, checkpoint):
     logging.info("Training %s on %s from step %d to %d.", FLAGS.loss, FLAGS.dataset, step, FLAGS.train_steps)
     model.fit(dataset, epochs=math.ceil(remaining / steps_per_epoch), steps_per_epoch=steps_per_epoch,
               callbacks=callbacks, verbose=FLAGS.verbose, shuffle=False)
+    exit_if_stopped(guard)
 
 
 def main(argv):
