@@ -5,8 +5,11 @@ import os as _os
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tfgan import callbacks, data, export, features, losses, metrics, models, nets  # noqa: E402
+from tfgan import constraints, critic_schedule, penalties  # noqa: E402
 from tfgan.models import GAN, TrainingHook  # noqa: E402
+from tfgan.penalties import R1, R2, GradientPenalty  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "TrainingHook", "callbacks", "data", "export", "features", "losses", "metrics", "models", "nets"]
+__all__ = ["GAN", "TrainingHook", "callbacks", "data", "export", "features", "losses", "metrics", "models", "nets",
+           "GradientPenalty", "R1", "R2", "constraints", "critic_schedule", "penalties"]

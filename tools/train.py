@@ -35,8 +35,9 @@ flags.DEFINE_float("toy_mean", 5.0, "Mean of the toy1d data N(mean, std).")
 flags.DEFINE_float("toy_std", 1.0, "Std of the toy1d data.")
 # Model.
 flags.DEFINE_enum("loss", "non_saturating", sorted(tfgan.losses.LOSSES), "Adversarial loss.")
-flags.DEFINE_enum("architecture", "auto", ["auto", "mlp", "dcgan", "toy_shift"],
-                  "Networks: auto picks mlp for vectors and dcgan for images; mlp also takes images.")
+flags.DEFINE_enum("architecture", "auto", ["auto", "mlp", "dcgan", "sngan", "toy_shift"],
+                  "Networks: auto picks mlp for vectors and dcgan for images; mlp also takes images; "
+                  "sngan is the SNGAN ResNet (images).")
 flags.DEFINE_integer("latent_dim", 64, "Size of the noise vector z.")
 flags.DEFINE_enum("noise", "normal", list(tfgan.models.NOISE_DISTRIBUTIONS), "Distribution of z.")
 flags.DEFINE_list("g_hidden", ["128", "128"], "Hidden units of the MLP generator.")
@@ -64,6 +65,21 @@ flags.DEFINE_integer("keep_checkpoints", 3, "Checkpoints kept.")
 flags.DEFINE_integer("log_every", 10, "Steps between lines of metrics.jsonl.")
 flags.DEFINE_integer("steps_per_epoch", 200, "Steps between Keras progress lines.")
 flags.DEFINE_integer("verbose", 2, "Keras fit verbosity (0 silent, 1 progress bar, 2 one line an epoch).")
+# --- lipschitz: penalties, weight clipping, spectral / layer norm (docs/lipschitz.md) ---
+flags.DEFINE_enum("penalty", "none", ["none", "gp", "r1", "r2"],
+                  "Penalty on D's gradient: gp (WGAN-GP at interpolates), r1 (at reals), r2 (at fakes).")
+flags.DEFINE_float("penalty_weight", 10.0, "lambda of gp, gamma of r1 / r2 (>= 0).")
+flags.DEFINE_float("penalty_target", 1.0, "Gradient norm gp pulls towards (>= 0).")
+flags.DEFINE_bool("one_sided", False, "gp penalises only norms above --penalty_target.")
+flags.DEFINE_integer("penalty_every", 1, "Lazy penalty: compute it every N steps, scaled by N (StyleGAN2).")
+flags.DEFINE_float("clip", 0.0, "WGAN weight clipping: clip every D weight to [-clip, clip] after each D "
+                   "update (0: off).")
+flags.DEFINE_bool("critic_schedule", False, "WGAN's schedule: 100 critic updates before each of the first 25 "
+                  "G updates and every 500th.")
+flags.DEFINE_bool("spectral_norm", False, "Spectral normalization on every D layer (no BatchNorm in D).")
+flags.DEFINE_bool("layer_norm", False, "LayerNorm instead of BatchNorm in D (for gradient-penalty critics).")
+flags.DEFINE_enum("lr_decay", "none", ["none", "linear"], "linear: decay both learning rates linearly to 0 "
+                  "over --train_steps (WGAN-GP's schedule).")
 
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch")
@@ -73,7 +89,68 @@ class UsageError(ValueError):
     """Bad input found before training: reported as one line, exit code 1."""
 
 
+def check_lipschitz_flags():
+    for name in ("penalty_weight", "penalty_target", "clip"):
+        if not getattr(FLAGS, name) >= 0:
+            raise UsageError(f"--{name}={getattr(FLAGS, name)}: must be >= 0.")
+    if FLAGS.penalty_every < 1:
+        raise UsageError(f"--penalty_every={FLAGS.penalty_every}: must be a positive integer.")
+    if FLAGS.spectral_norm and FLAGS.layer_norm:
+        raise UsageError("--spectral_norm and --layer_norm: choose one normalization for D.")
+    if FLAGS.critic_schedule and FLAGS.d_steps > 100:
+        raise UsageError(f"--critic_schedule gives 100 critic updates on its steps; --d_steps={FLAGS.d_steps} "
+                         f"must be at most 100.")
+
+
+def discriminator_options():
+    return dict(spectral_norm=FLAGS.spectral_norm, layer_norm=FLAGS.layer_norm)
+
+
+def sngan_networks(info):
+    """SNGAN's ResNet generator and discriminator (always spectrally normalized)."""
+    if info.kind != "image":
+        raise UsageError(f"--architecture=sngan needs images, but --dataset={FLAGS.dataset} has vectors.")
+    size, _, channels = info.shape
+    try:
+        return (tfgan.nets.sngan_generator(size, channels, FLAGS.latent_dim, 2 * FLAGS.base_filters),
+                tfgan.nets.sngan_discriminator(size, channels, FLAGS.base_filters))
+    except ValueError as error:
+        raise UsageError(f"--dataset={FLAGS.dataset} gives {size}x{size} images: {error} "
+                         f"Set --image_size to one of them.") from None
+
+
+def lipschitz_options():
+    """`penalty` and `d_constraint` of the GAN from the --penalty* and --clip flags."""
+    penalty = None
+    if FLAGS.penalty == "gp":
+        penalty = tfgan.GradientPenalty(FLAGS.penalty_weight, FLAGS.penalty_target, FLAGS.one_sided,
+                                        every=FLAGS.penalty_every, seed=FLAGS.seed)
+    elif FLAGS.penalty in ("r1", "r2"):
+        penalty = {"r1": tfgan.R1, "r2": tfgan.R2}[FLAGS.penalty](FLAGS.penalty_weight, every=FLAGS.penalty_every)
+    constraint = tfgan.constraints.WeightClip(FLAGS.clip) if FLAGS.clip > 0 else None
+    return dict(penalty=penalty, d_constraint=constraint)
+
+
+def learning_rates():
+    """D's and G's learning rates: constants, or linear decays to 0 over each optimizer's updates
+    in --train_steps (the schedule counts optimizer iterations, which checkpoints keep)."""
+    if FLAGS.lr_decay == "none":
+        return FLAGS.d_lr, FLAGS.g_lr
+    return tuple(keras.optimizers.schedules.PolynomialDecay(lr, FLAGS.train_steps * updates, 0.0)
+                 for lr, updates in ((FLAGS.d_lr, FLAGS.d_steps), (FLAGS.g_lr, FLAGS.g_steps)))
+
+
+def lipschitz_callbacks():
+    if not FLAGS.critic_schedule:
+        return []
+    dataset, _ = tfgan.data.load(FLAGS.dataset, FLAGS.batch_size, seed=FLAGS.seed + 1,
+                                 image_size=FLAGS.image_size or None, channels=FLAGS.channels or None,
+                                 toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std, data_dir=FLAGS.data_dir)
+    return [tfgan.critic_schedule.CriticSchedule(dataset)]
+
+
 def check_flags():
+    check_lipschitz_flags()
     for name in POSITIVE:
         if getattr(FLAGS, name) < 1:
             raise UsageError(f"--{name}={getattr(FLAGS, name)}: must be a positive integer.")
@@ -116,12 +193,16 @@ def build_networks(info):
         discriminator = tfgan.nets.mlp_discriminator(1, [int(u) for u in FLAGS.d_hidden])
     elif architecture == "mlp":
         generator = tfgan.nets.mlp_generator(info.shape, FLAGS.latent_dim, [int(u) for u in FLAGS.g_hidden])
-        discriminator = tfgan.nets.mlp_discriminator(info.shape, [int(u) for u in FLAGS.d_hidden])
+        discriminator = tfgan.nets.mlp_discriminator(info.shape, [int(u) for u in FLAGS.d_hidden],
+                                                     **discriminator_options())
+    elif architecture == "sngan":
+        generator, discriminator = sngan_networks(info)
     else:
         size, _, channels = info.shape
         try:
             generator = tfgan.nets.dcgan_generator(size, channels, FLAGS.latent_dim, FLAGS.base_filters)
-            discriminator = tfgan.nets.dcgan_discriminator(size, channels, FLAGS.base_filters)
+            discriminator = tfgan.nets.dcgan_discriminator(size, channels, FLAGS.base_filters,
+                                                           **discriminator_options())
         except ValueError as error:
             raise UsageError(f"--dataset={FLAGS.dataset} gives {size}x{size} images: {error} "
                              f"Set --image_size to one of them.") from None
@@ -139,9 +220,10 @@ def make_optimizer(kind, lr, beta1, beta2):
 def build_model(info):
     generator, discriminator = build_networks(info)
     model = tfgan.GAN(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
-                      g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed)
-    model.compile(d_optimizer=make_optimizer(FLAGS.d_optimizer, FLAGS.d_lr, FLAGS.d_beta1, FLAGS.d_beta2),
-                  g_optimizer=make_optimizer(FLAGS.g_optimizer, FLAGS.g_lr, FLAGS.g_beta1, FLAGS.g_beta2))
+                      g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed, **lipschitz_options())
+    d_lr, g_lr = learning_rates()
+    model.compile(d_optimizer=make_optimizer(FLAGS.d_optimizer, d_lr, FLAGS.d_beta1, FLAGS.d_beta2),
+                  g_optimizer=make_optimizer(FLAGS.g_optimizer, g_lr, FLAGS.g_beta1, FLAGS.g_beta2))
     return model
 
 
@@ -201,7 +283,7 @@ def train(info, model, checkpoint):
                                  real_samples=real_samples_for_plots(info), seed=FLAGS.seed, log_dir=log_dir),
         checkpoint,
         callbacks_lib.StopAtStep(FLAGS.train_steps),
-    ]
+    ] + lipschitz_callbacks()
     steps_per_epoch = min(FLAGS.steps_per_epoch, remaining)
     logging.info("Training %s on %s from step %d to %d.", FLAGS.loss, FLAGS.dataset, step, FLAGS.train_steps)
     model.fit(dataset, epochs=math.ceil(remaining / steps_per_epoch), steps_per_epoch=steps_per_epoch,
