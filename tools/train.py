@@ -57,6 +57,8 @@ flags.DEFINE_float("d_beta1", 0.5, "Adam beta_1 (SGD momentum) of D.")
 flags.DEFINE_float("g_beta1", 0.5, "Adam beta_1 (SGD momentum) of G.")
 flags.DEFINE_float("d_beta2", 0.999, "Adam beta_2 of D.")
 flags.DEFINE_float("g_beta2", 0.999, "Adam beta_2 of G.")
+flags.DEFINE_enum("lr_schedule", "constant", ["constant", "cosine", "linear"],
+                  "Learning-rate schedule of both networks over --train_steps (decaying to 0).")
 flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
 # Output.
 flags.DEFINE_integer("sample_every", 500, "Steps between sample grids.")
@@ -78,8 +80,6 @@ flags.DEFINE_bool("critic_schedule", False, "WGAN's schedule: 100 critic updates
                   "G updates and every 500th.")
 flags.DEFINE_bool("spectral_norm", False, "Spectral normalization on every D layer (no BatchNorm in D).")
 flags.DEFINE_bool("layer_norm", False, "LayerNorm instead of BatchNorm in D (for gradient-penalty critics).")
-flags.DEFINE_enum("lr_decay", "none", ["none", "linear"], "linear: decay both learning rates linearly to 0 "
-                  "over --train_steps (WGAN-GP's schedule).")
 
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch")
@@ -129,15 +129,6 @@ def lipschitz_options():
         penalty = {"r1": tfgan.R1, "r2": tfgan.R2}[FLAGS.penalty](FLAGS.penalty_weight, every=FLAGS.penalty_every)
     constraint = tfgan.constraints.WeightClip(FLAGS.clip) if FLAGS.clip > 0 else None
     return dict(penalty=penalty, d_constraint=constraint)
-
-
-def learning_rates():
-    """D's and G's learning rates: constants, or linear decays to 0 over each optimizer's updates
-    in --train_steps (the schedule counts optimizer iterations, which checkpoints keep)."""
-    if FLAGS.lr_decay == "none":
-        return FLAGS.d_lr, FLAGS.g_lr
-    return tuple(keras.optimizers.schedules.PolynomialDecay(lr, FLAGS.train_steps * updates, 0.0)
-                 for lr, updates in ((FLAGS.d_lr, FLAGS.d_steps), (FLAGS.g_lr, FLAGS.g_steps)))
 
 
 def lipschitz_callbacks():
@@ -209,7 +200,13 @@ def build_networks(info):
     return generator, discriminator
 
 
-def make_optimizer(kind, lr, beta1, beta2):
+def make_optimizer(kind, lr, beta1, beta2, updates_per_step):
+    """An optimizer whose learning rate follows --lr_schedule over the run's updates."""
+    total = FLAGS.train_steps * updates_per_step
+    if FLAGS.lr_schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(lr, total)
+    elif FLAGS.lr_schedule == "linear":
+        lr = keras.optimizers.schedules.PolynomialDecay(lr, total, end_learning_rate=0.0)
     if kind == "adam":
         return keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2)
     if kind == "rmsprop":
@@ -221,9 +218,9 @@ def build_model(info):
     generator, discriminator = build_networks(info)
     model = tfgan.GAN(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
                       g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed, **lipschitz_options())
-    d_lr, g_lr = learning_rates()
-    model.compile(d_optimizer=make_optimizer(FLAGS.d_optimizer, d_lr, FLAGS.d_beta1, FLAGS.d_beta2),
-                  g_optimizer=make_optimizer(FLAGS.g_optimizer, g_lr, FLAGS.g_beta1, FLAGS.g_beta2))
+    model.compile(
+        d_optimizer=make_optimizer(FLAGS.d_optimizer, FLAGS.d_lr, FLAGS.d_beta1, FLAGS.d_beta2, FLAGS.d_steps),
+        g_optimizer=make_optimizer(FLAGS.g_optimizer, FLAGS.g_lr, FLAGS.g_beta1, FLAGS.g_beta2, FLAGS.g_steps))
     return model
 
 
