@@ -45,7 +45,12 @@ def test_discriminator_losses_match_closed_forms():
                                np.maximum(0, 1 - REAL) + np.maximum(0, 1 + FAKE))
 
 
-@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+# The f-GAN KL, reverse-KL and squared-Hellinger conjugates grow like exp(|v|) and overflow float32 at
+# |v| = 300 by definition; tests/test_divergences.py checks them at the logits where they are finite.
+UNBOUNDED = {"kl", "reverse_kl", "squared_hellinger"}
+
+
+@pytest.mark.parametrize("name", sorted(set(losses.LOSSES) - UNBOUNDED))
 def test_extreme_logits_give_finite_losses_and_gradients(name):
     loss = losses.get(name)
     real = tf.Variable(LOGITS)

@@ -60,6 +60,8 @@ class GAN(keras.Model):
         latent_dim: size of the noise vector z.
         loss: a `tfgan.losses.Loss` or one of its names. Defaults to `"non_saturating"`.
         penalty: optional callable adding a per-example term to D's loss. Defaults to `None`.
+        d_constraint: optional Keras constraint (e.g. `tfgan.constraints.WeightClip(0.01)`) set on every
+            trainable D variable at `compile`; the optimizer applies it after each D update. Defaults to `None`.
         d_steps: discriminator updates per training step. Defaults to `1`.
         g_steps: generator updates per training step. Defaults to `1`.
         noise: `"normal"` (z ~ N(0, I)) or `"uniform"` (z ~ U(-1, 1)). Defaults to `"normal"`.
@@ -80,7 +82,7 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim, loss="non_saturating", penalty=None,
-                 d_steps=1, g_steps=1, noise="normal", seed=None, **kwargs):
+                 d_steps=1, g_steps=1, noise="normal", seed=None, d_constraint=None, **kwargs):
         super().__init__(**kwargs)
         for name, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.layers.Layer):
@@ -92,6 +94,10 @@ class GAN(keras.Model):
             raise ValueError(f"`noise` must be one of {NOISE_DISTRIBUTIONS}. Received: `noise={noise!r}`.")
         if penalty is not None and not callable(penalty):
             raise ValueError(f"`penalty` must be callable or None. Received: `penalty={penalty!r}`.")
+        if d_constraint is not None and not callable(d_constraint):
+            raise ValueError(f"`d_constraint` must be a callable (a Keras constraint) or None. "
+                             f"Received: `d_constraint={d_constraint!r}`.")
+        self.d_constraint = d_constraint
         self.generator = generator
         self.discriminator = discriminator
         self.adversarial_loss = losses_lib.get(loss)
@@ -164,6 +170,10 @@ class GAN(keras.Model):
         # optimizer is wrapped here, and the steps scale each loss with `optimizer.scale_loss`.
         self.d_optimizer = _loss_scaled(d_optimizer, self.discriminator, "d_loss_scale_optimizer")
         self.g_optimizer = _loss_scaled(g_optimizer, self.generator, "g_loss_scale_optimizer")
+        if self.d_constraint is not None:
+            # Keras optimizers assign `constraint(variable)` after each update of a variable.
+            for variable in self.discriminator.trainable_variables:
+                variable.constraint = self.d_constraint
         # Built now, inside the strategy scope compile runs in, so that fit under a
         # MirroredStrategy does not create slots in a replica context.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -346,6 +356,10 @@ class GAN(keras.Model):
                 "d_fake": self._average(_per_example_mean(self.adversarial_loss.output(fake_logits)))}
         if self.penalty is not None:
             logs["penalty"] = penalty
+            for name, values in getattr(self.penalty, "last_logs", {}).items():
+                logs[name] = self._average(values)
+        if getattr(self.adversarial_loss, "estimates_wasserstein", False):
+            logs["wasserstein_estimate"] = logs["d_real"] - logs["d_fake"]
         extra = self.discriminator_metrics(real_out, fake_out, real_labels, fake_labels)
         logs.update({k: self._average(v) for k, v in extra.items()})
         logs = {k: self._log_value(v) for k, v in logs.items()}
@@ -477,6 +491,8 @@ class GAN(keras.Model):
             g_steps=self.g_steps,
             noise=self.noise,
             seed=self.seed,
+            d_constraint=keras.saving.serialize_keras_object(self.d_constraint)
+            if self.d_constraint is not None else None,
         )
         return config
 
@@ -500,7 +516,7 @@ class GAN(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for name in ("generator", "discriminator", "penalty"):
+        for name in ("generator", "discriminator", "penalty", "d_constraint"):
             if config.get(name) is not None:
                 config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)

@@ -1,4 +1,4 @@
-"""Generator and discriminator builders: MLPs for 1-D / 2-D data, DCGAN for images, the 1-D toy.
+"""Generator and discriminator builders: MLPs for 1-D / 2-D data, DCGAN and SNGAN-ResNet for images, the 1-D toy.
 
 Every builder returns a functional `keras.Model`, so any of them can be mixed with a user's own
 networks of matching shapes.
@@ -71,16 +71,40 @@ def mlp_generator(output_shape, latent_dim, hidden_units=(128, 128), activation=
     return keras.Model(z, x, name=name)
 
 
-def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, name="mlp_discriminator"):
-    """A fully connected discriminator: x (flattened) -> LeakyReLU hidden layers -> one logit."""
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"`{name}` must be True or False. Received: `{name}={value!r}`.")
+
+
+def _maybe_sn(layer, spectral_norm):
+    """Wraps `layer` in `keras.layers.SpectralNormalization` (Miyato et al. 2018) when asked.
+
+    It normalizes the kernel only when called with `training=True`, which `tfgan.GAN` does in every
+    training path; its power-iteration vector `u` is a (non-trainable) weight, so checkpoints keep it.
+    """
+    return keras.layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+
+
+def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, name="mlp_discriminator", *,
+                      spectral_norm=False, layer_norm=False):
+    """A fully connected discriminator: x (flattened) -> LeakyReLU hidden layers -> one logit.
+
+    `spectral_norm=True` wraps every Dense layer in spectral normalization (SNGAN); `layer_norm=True`
+    adds LayerNormalization after each hidden Dense layer, the normalization WGAN-GP allows in a
+    critic (BatchNorm would couple the examples the per-example gradient penalty treats apart).
+    """
     shape = _shape("input_shape", input_shape)
     _check_units(hidden_units)
+    _check_bool("spectral_norm", spectral_norm)
+    _check_bool("layer_norm", layer_norm)
     inputs = keras.Input(shape, name="x")
     x = keras.layers.Flatten()(inputs) if len(shape) > 1 else inputs
     for i, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, name=f"dense_{i}")(x)
+        x = _maybe_sn(keras.layers.Dense(units, name=f"dense_{i}"), spectral_norm)(x)
+        if layer_norm:
+            x = keras.layers.LayerNormalization(name=f"layer_norm_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope, name=f"leaky_relu_{i}")(x)
-    x = keras.layers.Dense(1, name="logit")(x)
+    x = _maybe_sn(keras.layers.Dense(1, name="logit"), spectral_norm)(x)
     return keras.Model(inputs, x, name=name)
 
 
@@ -130,23 +154,121 @@ def dcgan_generator(image_size, channels, latent_dim, base_filters=64, name="dcg
     return keras.Model(z, x, name=name)
 
 
-def dcgan_discriminator(image_size, channels, base_filters=64, negative_slope=0.2, name="dcgan_discriminator"):
+def dcgan_discriminator(image_size, channels, base_filters=64, negative_slope=0.2, name="dcgan_discriminator", *,
+                        spectral_norm=False, layer_norm=False):
     """DCGAN discriminator (Radford et al. 2015): stride-2 convolutions with LeakyReLU(0.2), BatchNorm
-    on every convolution but the first (D's input), no pooling, and a linear logit."""
+    on every convolution but the first (D's input), no pooling, and a linear logit.
+
+    `spectral_norm=True` (SNGAN) wraps every convolution and the logit layer in spectral normalization
+    and drops BatchNorm; `layer_norm=True` (WGAN-GP critics) puts LayerNormalization where BatchNorm was.
+    """
     _check_positive_int("channels", channels)
     _check_positive_int("base_filters", base_filters)
+    _check_bool("spectral_norm", spectral_norm)
+    _check_bool("layer_norm", layer_norm)
     _, levels = _dcgan_levels(image_size)
+    batch_norm = not (spectral_norm or layer_norm)
     inputs = keras.Input((image_size, image_size, channels), name="images")
     x = inputs
     filters = base_filters
     for i in range(levels):
-        x = keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0, name=f"conv_{i}")(x)
-        if i > 0:
+        conv = keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0 or not batch_norm,
+                                   name=f"conv_{i}")
+        x = _maybe_sn(conv, spectral_norm)(x)
+        if i > 0 and batch_norm:
             x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
+        if i > 0 and layer_norm:
+            x = keras.layers.LayerNormalization(axis=[1, 2, 3], name=f"layer_norm_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope)(x)
         filters *= 2
     x = keras.layers.Flatten()(x)
-    x = keras.layers.Dense(1, name="logit")(x)
+    x = _maybe_sn(keras.layers.Dense(1, name="logit"), spectral_norm)(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def _sngan_levels(image_size):
+    if image_size not in (8, 16, 32, 64):
+        raise ValueError(f"`image_size` must be one of 8, 16, 32, 64. Received: `image_size={image_size!r}`.")
+    return int(math.log2(image_size // 4))
+
+
+def _g_block(x, filters, name):
+    """Generator ResBlock (Miyato et al. 2018, Fig. 8a): BN-ReLU-up-conv3-BN-ReLU-conv3 + up-conv1 shortcut."""
+    h = keras.layers.BatchNormalization(name=f"{name}_bn_0")(x)
+    h = keras.layers.ReLU()(h)
+    h = keras.layers.UpSampling2D(name=f"{name}_up")(h)
+    h = keras.layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv_0")(h)
+    h = keras.layers.BatchNormalization(name=f"{name}_bn_1")(h)
+    h = keras.layers.ReLU()(h)
+    h = keras.layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv_1")(h)
+    shortcut = keras.layers.UpSampling2D(name=f"{name}_shortcut_up")(x)
+    shortcut = keras.layers.Conv2D(filters, 1, name=f"{name}_shortcut")(shortcut)
+    return keras.layers.Add(name=f"{name}_add")([h, shortcut])
+
+
+def _d_block(x, filters, downsample, first, name):
+    """Discriminator ResBlock (Miyato et al. 2018, Fig. 8b), every conv spectrally normalized, no BatchNorm.
+
+    The first block skips the leading ReLU (its input is the image) and pools before its shortcut conv.
+    """
+    sn = keras.layers.SpectralNormalization
+    h = x if first else keras.layers.ReLU()(x)
+    h = sn(keras.layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv_0"), name=f"sn_{name}_conv_0")(h)
+    h = keras.layers.ReLU()(h)
+    h = sn(keras.layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv_1"), name=f"sn_{name}_conv_1")(h)
+    if downsample:
+        h = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(h)
+    shortcut = x
+    if downsample or x.shape[-1] != filters:
+        if first and downsample:
+            shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(shortcut)
+        shortcut = sn(keras.layers.Conv2D(filters, 1, name=f"{name}_shortcut"), name=f"sn_{name}_shortcut")(shortcut)
+        if downsample and not first:
+            shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(shortcut)
+    return keras.layers.Add(name=f"{name}_add")([h, shortcut])
+
+
+def sngan_generator(image_size, channels, latent_dim, filters=256, name="sngan_generator"):
+    """SNGAN ResNet generator (Miyato et al. 2018, Table 4 for CIFAR-10 at `image_size=32`).
+
+    z -> Dense to 4x4x`filters` -> one upsampling ResBlock per doubling up to `image_size` ->
+    BN, ReLU, 3x3 conv to `channels`, tanh.
+    """
+    _check_positive_int("channels", channels)
+    _check_positive_int("latent_dim", latent_dim)
+    _check_positive_int("filters", filters)
+    levels = _sngan_levels(image_size)
+    z = keras.Input((latent_dim,), name="z")
+    x = keras.layers.Dense(4 * 4 * filters, name="project")(z)
+    x = keras.layers.Reshape((4, 4, filters))(x)
+    for i in range(levels):
+        x = _g_block(x, filters, f"block_{i}")
+    x = keras.layers.BatchNormalization(name="bn_out")(x)
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.Conv2D(channels, 3, padding="same", activation="tanh", name="output")(x)
+    return keras.Model(z, x, name=name)
+
+
+def sngan_discriminator(image_size, channels, filters=128, name="sngan_discriminator"):
+    """SNGAN ResNet discriminator (Miyato et al. 2018, Table 4 for CIFAR-10 at `image_size=32`).
+
+    Downsampling ResBlocks to 4x4 (the first one "optimized", without a leading ReLU), two more
+    ResBlocks at 4x4, ReLU, global sum pooling and a linear logit; spectral normalization on every
+    convolution and on the logit layer, no BatchNorm.
+    """
+    _check_positive_int("channels", channels)
+    _check_positive_int("filters", filters)
+    levels = _sngan_levels(image_size)
+    inputs = keras.Input((image_size, image_size, channels), name="images")
+    x = inputs
+    for i in range(levels):
+        x = _d_block(x, filters, downsample=True, first=i == 0, name=f"block_{i}")
+    for i in range(levels, levels + 2):
+        x = _d_block(x, filters, downsample=False, first=False, name=f"block_{i}")
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Rescaling(16.0, name="sum_pool")(x)  # mean over the 4x4 map times 16: a global sum
+    x = keras.layers.SpectralNormalization(keras.layers.Dense(1, name="logit"), name="sn_logit")(x)
     return keras.Model(inputs, x, name=name)
 
 

@@ -36,8 +36,9 @@ flags.DEFINE_float("toy_mean", 5.0, "Mean of the toy1d data N(mean, std).")
 flags.DEFINE_float("toy_std", 1.0, "Std of the toy1d data.")
 # Model.
 flags.DEFINE_enum("loss", "non_saturating", sorted(tfgan.losses.LOSSES), "Adversarial loss.")
-flags.DEFINE_enum("architecture", "auto", ["auto", "mlp", "dcgan", "toy_shift"],
-                  "Networks: auto picks mlp for vectors and dcgan for images; mlp also takes images.")
+flags.DEFINE_enum("architecture", "auto", ["auto", "mlp", "dcgan", "sngan", "toy_shift"],
+                  "Networks: auto picks mlp for vectors and dcgan for images; mlp also takes images; "
+                  "sngan is the SNGAN ResNet (images).")
 flags.DEFINE_integer("latent_dim", 64, "Size of the noise vector z.")
 flags.DEFINE_enum("noise", "normal", list(tfgan.models.NOISE_DISTRIBUTIONS), "Distribution of z.")
 flags.DEFINE_list("g_hidden", ["128", "128"], "Hidden units of the MLP generator.")
@@ -91,6 +92,19 @@ flags.DEFINE_enum("strategy", "default", list(tfgan.distribute.STRATEGIES),
 flags.DEFINE_bool("sync_batchnorm", False, "BatchNorm statistics over the global batch instead of each replica's.")
 flags.DEFINE_enum("mixed_precision", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
                   "Keras dtype policy; mixed_float16 adds dynamic loss scaling to both optimizers.")
+# --- lipschitz: penalties, weight clipping, spectral / layer norm (docs/lipschitz.md) ---
+flags.DEFINE_enum("penalty", "none", ["none", "gp", "r1", "r2"],
+                  "Penalty on D's gradient: gp (WGAN-GP at interpolates), r1 (at reals), r2 (at fakes).")
+flags.DEFINE_float("penalty_weight", 10.0, "lambda of gp, gamma of r1 / r2 (>= 0).")
+flags.DEFINE_float("penalty_target", 1.0, "Gradient norm gp pulls towards (>= 0).")
+flags.DEFINE_bool("one_sided", False, "gp penalises only norms above --penalty_target.")
+flags.DEFINE_integer("penalty_every", 1, "Lazy penalty: compute it every N steps, scaled by N (StyleGAN2).")
+flags.DEFINE_float("clip", 0.0, "WGAN weight clipping: clip every D weight to [-clip, clip] after each D "
+                   "update (0: off).")
+flags.DEFINE_bool("critic_schedule", False, "WGAN's schedule: 100 critic updates before each of the first 25 "
+                  "G updates and every 500th.")
+flags.DEFINE_bool("spectral_norm", False, "Spectral normalization on every D layer (no BatchNorm in D).")
+flags.DEFINE_bool("layer_norm", False, "LayerNorm instead of BatchNorm in D (for gradient-penalty critics).")
 
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch")
@@ -100,7 +114,59 @@ class UsageError(ValueError):
     """Bad input found before training: reported as one line, exit code 1."""
 
 
+def check_lipschitz_flags():
+    for name in ("penalty_weight", "penalty_target", "clip"):
+        if not getattr(FLAGS, name) >= 0:
+            raise UsageError(f"--{name}={getattr(FLAGS, name)}: must be >= 0.")
+    if FLAGS.penalty_every < 1:
+        raise UsageError(f"--penalty_every={FLAGS.penalty_every}: must be a positive integer.")
+    if FLAGS.spectral_norm and FLAGS.layer_norm:
+        raise UsageError("--spectral_norm and --layer_norm: choose one normalization for D.")
+    if FLAGS.critic_schedule and FLAGS.d_steps > 100:
+        raise UsageError(f"--critic_schedule gives 100 critic updates on its steps; --d_steps={FLAGS.d_steps} "
+                         f"must be at most 100.")
+
+
+def discriminator_options():
+    return dict(spectral_norm=FLAGS.spectral_norm, layer_norm=FLAGS.layer_norm)
+
+
+def sngan_networks(info):
+    """SNGAN's ResNet generator and discriminator (always spectrally normalized)."""
+    if info.kind != "image":
+        raise UsageError(f"--architecture=sngan needs images, but --dataset={FLAGS.dataset} has vectors.")
+    size, _, channels = info.shape
+    try:
+        return (tfgan.nets.sngan_generator(size, channels, FLAGS.latent_dim, 2 * FLAGS.base_filters),
+                tfgan.nets.sngan_discriminator(size, channels, FLAGS.base_filters))
+    except ValueError as error:
+        raise UsageError(f"--dataset={FLAGS.dataset} gives {size}x{size} images: {error} "
+                         f"Set --image_size to one of them.") from None
+
+
+def lipschitz_options():
+    """`penalty` and `d_constraint` of the GAN from the --penalty* and --clip flags."""
+    penalty = None
+    if FLAGS.penalty == "gp":
+        penalty = tfgan.GradientPenalty(FLAGS.penalty_weight, FLAGS.penalty_target, FLAGS.one_sided,
+                                        every=FLAGS.penalty_every, seed=FLAGS.seed)
+    elif FLAGS.penalty in ("r1", "r2"):
+        penalty = {"r1": tfgan.R1, "r2": tfgan.R2}[FLAGS.penalty](FLAGS.penalty_weight, every=FLAGS.penalty_every)
+    constraint = tfgan.constraints.WeightClip(FLAGS.clip) if FLAGS.clip > 0 else None
+    return dict(penalty=penalty, d_constraint=constraint)
+
+
+def lipschitz_callbacks():
+    if not FLAGS.critic_schedule:
+        return []
+    dataset, _ = tfgan.data.load(FLAGS.dataset, FLAGS.batch_size, seed=FLAGS.seed + 1,
+                                 image_size=FLAGS.image_size or None, channels=FLAGS.channels or None,
+                                 toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std, data_dir=FLAGS.data_dir)
+    return [tfgan.critic_schedule.CriticSchedule(dataset)]
+
+
 def check_flags():
+    check_lipschitz_flags()
     for name in POSITIVE:
         if getattr(FLAGS, name) < 1:
             raise UsageError(f"--{name}={getattr(FLAGS, name)}: must be a positive integer.")
@@ -191,12 +257,16 @@ def build_networks(info):
         discriminator = tfgan.nets.mlp_discriminator(1, [int(u) for u in FLAGS.d_hidden])
     elif architecture == "mlp":
         generator = tfgan.nets.mlp_generator(info.shape, FLAGS.latent_dim, [int(u) for u in FLAGS.g_hidden])
-        discriminator = tfgan.nets.mlp_discriminator(info.shape, [int(u) for u in FLAGS.d_hidden])
+        discriminator = tfgan.nets.mlp_discriminator(info.shape, [int(u) for u in FLAGS.d_hidden],
+                                                     **discriminator_options())
+    elif architecture == "sngan":
+        generator, discriminator = sngan_networks(info)
     else:
         size, _, channels = info.shape
         try:
             generator = tfgan.nets.dcgan_generator(size, channels, FLAGS.latent_dim, FLAGS.base_filters)
-            discriminator = tfgan.nets.dcgan_discriminator(size, channels, FLAGS.base_filters)
+            discriminator = tfgan.nets.dcgan_discriminator(size, channels, FLAGS.base_filters,
+                                                           **discriminator_options())
         except ValueError as error:
             raise UsageError(f"--dataset={FLAGS.dataset} gives {size}x{size} images: {error} "
                              f"Set --image_size to one of them.") from None
@@ -222,7 +292,8 @@ def build_model(info):
     generator, discriminator = scale_networks(*networks)
     model_class, conditional_args = conditional_model(info)
     model = model_class(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
-                        g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed, **conditional_args)
+                        g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed, **conditional_args,
+                        **lipschitz_options())
     model.compile(
         d_optimizer=make_optimizer(FLAGS.d_optimizer, FLAGS.d_lr, FLAGS.d_beta1, FLAGS.d_beta2, FLAGS.d_steps),
         g_optimizer=make_optimizer(FLAGS.g_optimizer, FLAGS.g_lr, FLAGS.g_beta1, FLAGS.g_beta2, FLAGS.g_steps))
@@ -371,16 +442,13 @@ def train(info, model, checkpoint):
                                  toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std, data_dir=FLAGS.data_dir)
     log_dir = os.path.join(workdir, "logs")
     guard = nan_guard()
-    callbacks = [
-        guard,
-        callbacks_lib.MetricsLogger(os.path.join(workdir, "metrics.jsonl"), FLAGS.log_every, log_dir),
-        callbacks_lib.SampleGrid(os.path.join(workdir, "samples"), FLAGS.sample_every,
-                                 real_samples=real_samples_for_plots(info), seed=FLAGS.seed, log_dir=log_dir),
-        checkpoint,
-        callbacks_lib.StopAtStep(FLAGS.train_steps),
-    ]
-    if not tfgan.distribute.is_chief(model.distribute_strategy):  # --- scaling: the chief writes outputs
-        callbacks = callbacks[2:]
+    callbacks = [guard, checkpoint, callbacks_lib.StopAtStep(FLAGS.train_steps)] + lipschitz_callbacks()
+    if tfgan.distribute.is_chief(model.distribute_strategy):  # --- scaling: only the chief writes outputs
+        callbacks += [
+            callbacks_lib.MetricsLogger(os.path.join(workdir, "metrics.jsonl"), FLAGS.log_every, log_dir),
+            callbacks_lib.SampleGrid(os.path.join(workdir, "samples"), FLAGS.sample_every,
+                                     real_samples=real_samples_for_plots(info), seed=FLAGS.seed, log_dir=log_dir),
+        ]
     steps_per_epoch = min(FLAGS.steps_per_epoch, remaining)
     logging.info("Training %s on %s from step %d to %d.", FLAGS.loss, FLAGS.dataset, step, FLAGS.train_steps)
     model.fit(dataset, epochs=math.ceil(remaining / steps_per_epoch), steps_per_epoch=steps_per_epoch,
