@@ -1,0 +1,119 @@
+r"""Evaluates an exported generator and prints one JSON object with the metrics for its data.
+
+    python tools/evaluate.py --generator=runs/nsgan_ring/generator --dataset=ring
+    python tools/evaluate.py --generator=runs/dcgan_digits/generator --dataset=digits --metrics=fd,kid
+
+Loads the SavedModel that tools/train.py exports (WORKDIR/generator), draws --num_samples samples
+with its `sample(n, seed)` signature and prints, for `ring` / `grid`: `modes`, `high_quality`, `kl`;
+for `toy1d`: `mean`, `std`, `wasserstein`; for `digits`: `fd`, `kid`, `kid_std`, `precision`, `recall`,
+`classes_covered`, `class_kl` (on the shipped digits classifier); `fid` on InceptionV3 features when
+asked for (--metrics=...,fid) with the weights file at --inception_weights. See docs/evaluation.md.
+"""
+
+import json
+import os
+import sys
+
+from absl import app, flags, logging
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tfgan import evaluation, features  # noqa: E402
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string("generator", None, "SavedModel directory written by tools/train.py (WORKDIR/generator).")
+flags.DEFINE_string("dataset", None, "The data the generator was trained on: toy1d, ring, grid, digits, tfds:..., "
+                                     "folder:...")
+flags.DEFINE_integer("num_samples", 2500, "Generated samples to evaluate.")
+flags.DEFINE_list("metrics", None, "Metrics to compute (default: all offline metrics of the data), e.g. fd,kid,fid.")
+flags.DEFINE_string("inception_weights", None, "InceptionV3 no-top weights file for fid (default: Keras's cache, "
+                                               "~/.keras/models/).")
+flags.DEFINE_integer("seed", 0, "Seed of the generator's noise.")
+flags.DEFINE_float("toy_mean", 5.0, "Mean of the toy1d data N(mean, std).")
+flags.DEFINE_float("toy_std", 1.0, "Std of the toy1d data.")
+flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory (for tfds: data sets).")
+
+
+class UsageError(ValueError):
+    """Bad input: reported as one line, exit code 1."""
+
+
+def check_generator_dir(path):
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise UsageError(f"--generator={path}: not a SavedModel directory (expected tools/train.py's "
+                         f"WORKDIR/generator, holding saved_model.pb).")
+
+
+def make_evaluator():
+    """The Evaluator for the flags; fails at once on a bad name or a missing Inception weights file."""
+    try:
+        available = evaluation.available_metrics(FLAGS.dataset)
+    except ValueError as error:
+        raise UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
+    unknown = [m for m in FLAGS.metrics or [] if m not in available]
+    if unknown or FLAGS.metrics == []:
+        raise UsageError(f"--metrics={','.join(FLAGS.metrics)}: {','.join(unknown) or 'nothing'} is not available "
+                         f"for --dataset={FLAGS.dataset}; choose from {','.join(available)}.")
+    try:
+        return evaluation.Evaluator(FLAGS.dataset, FLAGS.metrics, toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std,
+                                    inception_weights=FLAGS.inception_weights, data_dir=FLAGS.data_dir)
+    except FileNotFoundError as error:
+        weights = FLAGS.inception_weights or features.default_inception_weights()
+        raise UsageError(f"--inception_weights={weights}: {error}") from None
+    except ValueError as error:
+        raise UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
+
+
+def load_sampler(path, evaluator):
+    """The SavedModel's `sample` signature, checked to make samples of the data's shape."""
+    try:
+        sampler = tf.saved_model.load(path).signatures["sample"]
+    except (OSError, KeyError, ValueError, tf.errors.OpError) as error:
+        raise UsageError(f"--generator={path}: cannot load a generator with a `sample` signature "
+                         f"({type(error).__name__}).") from None
+    outputs = sampler.structured_outputs
+    key = "images" if "images" in outputs else "samples"
+    if key not in outputs:
+        raise UsageError(f"--generator={path}: its `sample` signature outputs {sorted(outputs)}, not images or "
+                         f"samples.")
+    try:
+        evaluator.check_samples(outputs[key].shape[1:])
+    except ValueError as error:
+        raise UsageError(f"--generator={path} does not fit --dataset={FLAGS.dataset}: {error}") from None
+    return lambda n, seed: sampler(n=tf.constant(n, tf.int32), seed=tf.constant(seed, tf.int32))[key].numpy()
+
+
+def evaluate():
+    """Everything the command does, as a dict; raises UsageError on bad input before any sample is drawn."""
+    for name in ("generator", "dataset"):
+        if not getattr(FLAGS, name):
+            raise UsageError(f"--{name} is required.")
+    if FLAGS.num_samples < 2:
+        raise UsageError(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
+    check_generator_dir(FLAGS.generator)
+    evaluator = make_evaluator()
+    sample = load_sampler(FLAGS.generator, evaluator)
+    samples = sample(FLAGS.num_samples, FLAGS.seed)
+    results = evaluator(samples)
+    return {"dataset": FLAGS.dataset, "num_samples": int(len(samples)),
+            **{k: (v if np.isfinite(v) else None) for k, v in results.items()}}
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    try:
+        results = evaluate()
+    except UsageError as error:
+        logging.debug("Usage error", exc_info=True)
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    app.run(main)
