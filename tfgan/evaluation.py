@@ -68,15 +68,9 @@ class Evaluator:
                  num_real=2000, data_dir=None, image_size=None, channels=None):
         self.info = data_lib.info(dataset, image_size, channels, toy_mean, toy_std, data_dir)
         self.dataset = dataset
-        available = available_metrics(dataset)
-        metrics = list(metrics) if metrics is not None else [m for m in available if m not in INCEPTION_METRICS]
-        unknown = [m for m in metrics if m not in available]
-        if not metrics or unknown:
-            raise ValueError(f"`metrics` must be a non-empty subset of {list(available)} for dataset {dataset!r}. "
-                             f"Received: `metrics={','.join(metrics)}`.")
-        self.metrics = tuple(metrics)
+        self.metrics = resolve_metrics(dataset, metrics)
         self.kid_subsets = metrics_lib._positive_int(kid_subsets, "kid_subsets")
-        self._inception = features_lib.InceptionFeatures(inception_weights) if "fid" in metrics else None
+        self._inception = features_lib.InceptionFeatures(inception_weights) if "fid" in self.metrics else None
         self._classifier = None
         self._real = None
         if self.info.kind == "image":
@@ -88,7 +82,7 @@ class Evaluator:
     @property
     def outputs(self):
         """The keys of the dict a call returns, in order."""
-        return tuple(key for m in self.metrics for key in OUTPUTS.get(m, (m,)))
+        return metric_outputs(self.metrics)
 
     def _prepare_images(self, num_real, data_dir):
         if self.dataset == "digits" and self.info.shape == (8, 8, 1):
@@ -154,6 +148,50 @@ def available_metrics(dataset):
     if dataset == "digits":
         return DIGITS_METRICS + INCEPTION_METRICS
     return INCEPTION_METRICS
+
+
+def resolve_metrics(dataset, metrics=None):
+    """The metric names for a dataset: `metrics` checked against `available_metrics`, or by default all
+    the offline ones (not `fid`); `ValueError` naming `metrics` otherwise."""
+    available = available_metrics(dataset)
+    metrics = list(metrics) if metrics is not None else [m for m in available if m not in INCEPTION_METRICS]
+    unknown = [m for m in metrics if m not in available]
+    if not metrics or unknown:
+        raise ValueError(f"`metrics` must be a non-empty subset of {','.join(available)} for dataset {dataset!r}. "
+                         f"Received: `metrics={','.join(metrics)}`.")
+    return tuple(metrics)
+
+
+def load_sampler(path):
+    """`sample(n, seed) -> numpy samples` from an exported generator's `sample` signature, and the
+    shape of one sample; `ValueError` when `path` holds no such SavedModel."""
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise ValueError(f"`{path}` is not a SavedModel directory (expected tools/train.py's WORKDIR/generator).")
+    try:
+        signature = tf.saved_model.load(path).signatures["sample"]
+    except (OSError, KeyError, ValueError, tf.errors.OpError) as error:
+        raise ValueError(f"`{path}` has no generator with a `sample` signature ({type(error).__name__}).") from None
+    outputs = signature.structured_outputs
+    key = "images" if "images" in outputs else "samples"
+    if key not in outputs:
+        raise ValueError(f"The `sample` signature of `{path}` outputs {sorted(outputs)}, not images or samples.")
+
+    def sample(n, seed):
+        return signature(n=tf.constant(n, tf.int32), seed=tf.constant(seed, tf.int32))[key].numpy()
+
+    return sample, tuple(outputs[key].shape[1:])
+
+
+def evaluate_generator(path, evaluator, num_samples=2500, seed=0):
+    """Evaluates the exported generator at `path`: `num_samples` samples drawn with its `sample(n, seed)`."""
+    sample, shape = load_sampler(path)
+    evaluator.check_samples(shape)
+    return evaluator(sample(num_samples, seed))
+
+
+def metric_outputs(metrics):
+    """The keys an Evaluator with these metric names returns (`classes` gives two, `kid` its std too)."""
+    return tuple(key for m in metrics for key in OUTPUTS.get(m, (m,)))
 
 
 def is_better(metric, value, best):

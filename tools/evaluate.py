@@ -19,7 +19,6 @@ from absl import app, flags, logging
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from tfgan import evaluation, features  # noqa: E402
 
@@ -42,22 +41,16 @@ class UsageError(ValueError):
     """Bad input: reported as one line, exit code 1."""
 
 
-def check_generator_dir(path):
-    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-        raise UsageError(f"--generator={path}: not a SavedModel directory (expected tools/train.py's "
-                         f"WORKDIR/generator, holding saved_model.pb).")
-
-
 def make_evaluator():
     """The Evaluator for the flags; fails at once on a bad name or a missing Inception weights file."""
     try:
-        available = evaluation.available_metrics(FLAGS.dataset)
+        evaluation.available_metrics(FLAGS.dataset)
     except ValueError as error:
         raise UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
-    unknown = [m for m in FLAGS.metrics or [] if m not in available]
-    if unknown or FLAGS.metrics == []:
-        raise UsageError(f"--metrics={','.join(FLAGS.metrics)}: {','.join(unknown) or 'nothing'} is not available "
-                         f"for --dataset={FLAGS.dataset}; choose from {','.join(available)}.")
+    try:
+        evaluation.resolve_metrics(FLAGS.dataset, FLAGS.metrics)
+    except ValueError as error:
+        raise UsageError(f"--metrics={','.join(FLAGS.metrics or [])}: {error}") from None
     try:
         return evaluation.Evaluator(FLAGS.dataset, FLAGS.metrics, toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std,
                                     inception_weights=FLAGS.inception_weights, data_dir=FLAGS.data_dir)
@@ -68,25 +61,6 @@ def make_evaluator():
         raise UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
 
 
-def load_sampler(path, evaluator):
-    """The SavedModel's `sample` signature, checked to make samples of the data's shape."""
-    try:
-        sampler = tf.saved_model.load(path).signatures["sample"]
-    except (OSError, KeyError, ValueError, tf.errors.OpError) as error:
-        raise UsageError(f"--generator={path}: cannot load a generator with a `sample` signature "
-                         f"({type(error).__name__}).") from None
-    outputs = sampler.structured_outputs
-    key = "images" if "images" in outputs else "samples"
-    if key not in outputs:
-        raise UsageError(f"--generator={path}: its `sample` signature outputs {sorted(outputs)}, not images or "
-                         f"samples.")
-    try:
-        evaluator.check_samples(outputs[key].shape[1:])
-    except ValueError as error:
-        raise UsageError(f"--generator={path} does not fit --dataset={FLAGS.dataset}: {error}") from None
-    return lambda n, seed: sampler(n=tf.constant(n, tf.int32), seed=tf.constant(seed, tf.int32))[key].numpy()
-
-
 def evaluate():
     """Everything the command does, as a dict; raises UsageError on bad input before any sample is drawn."""
     for name in ("generator", "dataset"):
@@ -94,12 +68,17 @@ def evaluate():
             raise UsageError(f"--{name} is required.")
     if FLAGS.num_samples < 2:
         raise UsageError(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
-    check_generator_dir(FLAGS.generator)
+    if not os.path.isfile(os.path.join(FLAGS.generator, "saved_model.pb")):
+        raise UsageError(f"--generator={FLAGS.generator}: not a SavedModel directory (expected tools/train.py's "
+                         f"WORKDIR/generator, holding saved_model.pb).")
     evaluator = make_evaluator()
-    sample = load_sampler(FLAGS.generator, evaluator)
-    samples = sample(FLAGS.num_samples, FLAGS.seed)
-    results = evaluator(samples)
-    return {"dataset": FLAGS.dataset, "num_samples": int(len(samples)),
+    try:
+        sample, shape = evaluation.load_sampler(FLAGS.generator)
+        evaluator.check_samples(shape)
+    except ValueError as error:
+        raise UsageError(f"--generator={FLAGS.generator} (--dataset={FLAGS.dataset}): {error}") from None
+    results = evaluator(sample(FLAGS.num_samples, FLAGS.seed))
+    return {"dataset": FLAGS.dataset, "num_samples": FLAGS.num_samples,
             **{k: (v if np.isfinite(v) else None) for k, v in results.items()}}
 
 
