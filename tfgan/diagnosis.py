@@ -74,7 +74,8 @@ class TrainingMonitor(keras.callbacks.Callback):
       least half of all modes.
 
     Each warning is written once when its condition starts (again only after it has cleared), to
-    the absl log and as a line of `metrics_path`; `warnings` keeps them.
+    the absl log and as a line of `metrics_path`; `warnings` keeps them, `checked_steps` the steps
+    the window checks ran at.
 
     Args:
         every: steps between checks. Defaults to `50`.
@@ -116,6 +117,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.collapse_ratio = collapse_ratio
         self.seed = seed
         self.warnings = []
+        self.checked_steps = []
 
     def on_train_begin(self, logs=None):
         self._history = collections.deque(maxlen=self.window)
@@ -147,6 +149,7 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def check(self, step):
         """Runs the window checks and the sample checks now."""
+        self.checked_steps.append(step)
         d_loss, g_loss = self._series("d_loss"), self._series("g_loss")
         quarter = max(1, len(self._history) // 4)
         if d_loss is not None and g_loss is not None and self._bounded:
