@@ -168,3 +168,26 @@ def test_evaluate_tool_bad_input_gives_one_clear_line(ring_generator, args, mess
     assert result.returncode != 0
     assert message in result.stderr and "Traceback" not in result.stderr
     assert features.INCEPTION_WEIGHTS_URL in result.stderr or "fid" not in " ".join(args)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset,extra", [
+    ("ring", ["--latent_dim=4", "--g_hidden=16", "--d_hidden=16"]),
+    ("grid", ["--latent_dim=4", "--g_hidden=16", "--d_hidden=16"]),
+    ("toy1d", ["--flagfile=flags/gan_toy1d.flags"]),
+    ("digits", ["--flagfile=flags/dcgan_digits.flags", "--base_filters=8"]),
+])
+def test_train_tool_then_evaluate_tool(tmp_path, dataset, extra):
+    """Acceptance: tools/evaluate.py on generators tools/train.py exported (with --eval_every and the monitor on)."""
+    workdir = str(tmp_path / dataset)
+    train = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "train.py"), *extra, f"--dataset={dataset}",
+                            f"--workdir={workdir}", "--train_steps=20", "--batch_size=16", "--eval_every=10",
+                            "--eval_samples=200", "--verbose=0"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert train.returncode == 0, train.stderr[-2000:]
+    logged = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
+    evaluator = evaluation.Evaluator(dataset)
+    assert [r["step"] for r in logged if evaluator.outputs[0] in r] == [10, 20]
+    result = run_evaluate(f"--generator={workdir}/generator", f"--dataset={dataset}", "--num_samples=300")
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = json.loads(result.stdout)
+    assert list(printed)[2:] == list(evaluator.outputs)
