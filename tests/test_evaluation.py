@@ -62,6 +62,8 @@ def test_evaluator_rejects_unknown_metrics_and_missing_inception_weights(tmp_pat
         evaluation.Evaluator("ring", ["fd"])
     with pytest.raises(FileNotFoundError, match="inception_v3_weights"):
         evaluation.Evaluator("digits", ["fid"], inception_weights=str(tmp_path / "none.h5"))
+    with pytest.raises(ValueError, match="are 16x16x1"):  # the digits classifier takes 8x8 images only
+        evaluation.Evaluator("digits", image_size=16)
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         evaluation.Evaluator("toy1d")(np.zeros((10, 2)))
 
@@ -108,8 +110,9 @@ def test_evaluation_logs_metrics_and_keeps_the_best_generator(tmp_path):
     gan = small_gan("ring")
     path, best_dir, export_dir = (str(tmp_path / n) for n in ("metrics.jsonl", "best", "generator_best"))
     scripted = Scripted([2.0, 1.0, 1.5])
-    callback = evaluation.Evaluation(scripted, every=5, num_samples=50, metrics_path=path, log_dir=str(tmp_path / "logs"),
-                                     best_metric="kl", best_directory=best_dir, export_directory=export_dir)
+    callback = evaluation.Evaluation(scripted, every=5, num_samples=50, metrics_path=path,
+                                     log_dir=str(tmp_path / "logs"), best_metric="kl", best_directory=best_dir,
+                                     export_directory=export_dir)
     gan.fit(tfgan.data.load("ring", 16)[0], steps_per_epoch=15, epochs=1, verbose=0, callbacks=[callback])
     lines = [json.loads(line) for line in open(path)]
     assert [(r["step"], r["kl"]) for r in lines] == [(5, 2.0), (10, 1.0), (15, 1.5)]

@@ -68,7 +68,7 @@ class Evaluator:
                  num_real=2000, data_dir=None, image_size=None, channels=None):
         self.info = data_lib.info(dataset, image_size, channels, toy_mean, toy_std, data_dir)
         self.dataset = dataset
-        self.metrics = resolve_metrics(dataset, metrics)
+        self.metrics = resolve_metrics(dataset, metrics, self.info.shape)
         self.kid_subsets = metrics_lib._positive_int(kid_subsets, "kid_subsets")
         self._inception = features_lib.InceptionFeatures(inception_weights) if "fid" in self.metrics else None
         self._classifier = None
@@ -92,7 +92,7 @@ class Evaluator:
                                        channels=self.info.shape[-1], data_dir=data_dir, shuffle_buffer=num_real)
             real = next(iter(dataset)).numpy()
         self._real = {}
-        if any(m in DIGITS_METRICS for m in self.metrics):
+        if any(m in DIGITS_METRICS for m in self.metrics):  # digits at 8x8x1, checked in __init__
             self._classifier = features_lib.digits_classifier()
             self._real["digits"] = self._classifier.features(real)
         if self._inception is not None:
@@ -150,15 +150,20 @@ def available_metrics(dataset):
     return INCEPTION_METRICS
 
 
-def resolve_metrics(dataset, metrics=None):
+def resolve_metrics(dataset, metrics=None, shape=None):
     """The metric names for a dataset: `metrics` checked against `available_metrics`, or by default all
-    the offline ones (not `fid`); `ValueError` naming `metrics` otherwise."""
+    the offline ones (not `fid`); `ValueError` naming `metrics` otherwise. With the samples' `shape`,
+    also checks that the digits classifier's metrics get the 8x8x1 images it was trained on."""
     available = available_metrics(dataset)
     metrics = list(metrics) if metrics is not None else [m for m in available if m not in INCEPTION_METRICS]
     unknown = [m for m in metrics if m not in available]
     if not metrics or unknown:
         raise ValueError(f"`metrics` must be a non-empty subset of {','.join(available)} for dataset {dataset!r}. "
                          f"Received: `metrics={','.join(metrics)}`.")
+    classifier_metrics = [m for m in metrics if m in DIGITS_METRICS]
+    if classifier_metrics and shape is not None and tuple(shape) != (8, 8, 1):
+        raise ValueError(f"`metrics={','.join(classifier_metrics)}` use the 8x8x1 digits classifier, but the images "
+                         f"are {'x'.join(map(str, shape))}; evaluate 8x8 digits or use `fid`.")
     return tuple(metrics)
 
 

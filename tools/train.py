@@ -156,7 +156,7 @@ def make_optimizer(kind, lr, beta1, beta2, updates_per_step):
 
 
 def build_model(info):
-    check_evaluation_flags()
+    check_evaluation_flags(info)
     generator, discriminator = build_networks(info)
     model = tfgan.GAN(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
                       g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed)
@@ -205,13 +205,14 @@ def setup():
     return info, model, checkpoint, restored
 
 
-def check_evaluation_flags():
+def check_evaluation_flags(info):
     """Fails on bad evaluation flags before anything is built (a missing Inception file included)."""
     if FLAGS.eval_every < 0 or FLAGS.eval_samples < 2:
         raise UsageError(f"--eval_every={FLAGS.eval_every} --eval_samples={FLAGS.eval_samples}: expected "
                          f"--eval_every >= 0 and --eval_samples >= 2.")
     try:
-        metrics = evaluation.resolve_metrics(FLAGS.dataset, FLAGS.eval_metrics)
+        shape = info.shape if FLAGS.eval_every else None
+        metrics = evaluation.resolve_metrics(FLAGS.dataset, FLAGS.eval_metrics, shape)
     except ValueError as error:
         raise UsageError(f"--eval_metrics={','.join(FLAGS.eval_metrics or [])}: {error}") from None
     outputs = evaluation.metric_outputs(metrics)
