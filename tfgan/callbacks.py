@@ -339,3 +339,8 @@ class StopAtStep(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if _step(self.model) >= self.last_step:
             self.model.stop_training = True
+
+
+# Evaluation and failure diagnosis live in their own modules (they import the helpers above).
+from tfgan.diagnosis import TrainingMonitor  # noqa: E402,F401
+from tfgan.evaluation import Evaluation  # noqa: E402,F401

@@ -111,6 +111,19 @@ def default_inception_weights():
     return os.path.join(keras_home, "models", INCEPTION_WEIGHTS_FILE)
 
 
+def check_inception_weights(weights_path=None):
+    """The InceptionV3 weights path (`default_inception_weights()` when None), or a `FileNotFoundError`
+    saying what to download and where, raised before anything is built."""
+    weights_path = weights_path or default_inception_weights()
+    if not os.path.isfile(weights_path):
+        raise FileNotFoundError(
+            f"InceptionV3 weights not found: `weights_path={weights_path!r}`. This machine cannot download "
+            f"them. Download `{INCEPTION_WEIGHTS_FILE}` from {INCEPTION_WEIGHTS_URL} on a machine with a "
+            f"network, copy it to {default_inception_weights()} (the default) or anywhere and pass its path "
+            "as `weights_path`.")
+    return weights_path
+
+
 def inception_preprocess(images):
     """[N, H, W, 1 or 3] images in [-1, 1] or uint8 -> float32 [N, 299, 299, 3] in [-1, 1], as InceptionV3 expects.
 
@@ -144,13 +157,7 @@ class InceptionFeatures:
     """
 
     def __init__(self, weights_path=None):
-        weights_path = weights_path or default_inception_weights()
-        if not os.path.isfile(weights_path):
-            raise FileNotFoundError(
-                f"InceptionV3 weights not found: `weights_path={weights_path!r}`. This machine cannot download "
-                f"them. Download `{INCEPTION_WEIGHTS_FILE}` from {INCEPTION_WEIGHTS_URL} on a machine with a "
-                f"network, copy it to {default_inception_weights()} (the default) or anywhere and pass its path "
-                "as `weights_path`.")
+        weights_path = check_inception_weights(weights_path)
         self.weights_path = weights_path
         self.model = keras.applications.InceptionV3(
             include_top=False, weights=None, pooling="avg", input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3))

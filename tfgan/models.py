@@ -3,6 +3,7 @@
 import warnings
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfgan import distribute as distribute_lib
@@ -245,6 +246,10 @@ class GAN(keras.Model):
 
     def sample_labels(self, batch_size):
         """Labels for generated samples; `None` for an unconditional GAN."""
+        return None
+
+    def balanced_labels(self, count):
+        """Fixed labels cycling through the classes, for evaluating `count` samples; `None` here."""
         return None
 
     def generate(self, z, labels=None, training=False):
@@ -710,6 +715,9 @@ class ConditionalGAN(GAN):
         # log(0) = -inf: a class never seen in the data is never asked for.
         logits = tf.math.log(tf.convert_to_tensor(self.label_counts))[None]
         return tf.cast(keras.random.categorical(logits, batch_size, seed=self.seed_generator)[0], tf.int32)
+
+    def balanced_labels(self, count):
+        return np.arange(count, dtype=np.int32) % self.num_classes
 
     def generate(self, z, labels=None, training=False):
         if labels is None:

@@ -23,6 +23,7 @@ import tensorflow as tf  # noqa: E402
 import tfgan  # noqa: E402
 from tfgan import callbacks as callbacks_lib  # noqa: E402
 from tfgan import nan_guard as nan_guard_lib  # noqa: E402
+from tfgan import evaluation  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -105,6 +106,16 @@ flags.DEFINE_bool("critic_schedule", False, "WGAN's schedule: 100 critic updates
                   "G updates and every 500th.")
 flags.DEFINE_bool("spectral_norm", False, "Spectral normalization on every D layer (no BatchNorm in D).")
 flags.DEFINE_bool("layer_norm", False, "LayerNorm instead of BatchNorm in D (for gradient-penalty critics).")
+# --- evaluation and diagnosis ---
+flags.DEFINE_integer("eval_every", 0, "Steps between sample-quality evaluations written to metrics.jsonl (0: none).")
+flags.DEFINE_list("eval_metrics", None, "Metrics of each evaluation (default: the data's offline metrics; see "
+                                        "tools/evaluate.py).")
+flags.DEFINE_integer("eval_samples", 1000, "Generated samples per evaluation.")
+flags.DEFINE_string("best_metric", None, "Keep the best generator by this evaluation metric in checkpoints/best/ "
+                                         "and its export in generator_best/ (needs --eval_every).")
+flags.DEFINE_string("inception_weights", None, "InceptionV3 weights file, for --eval_metrics=fid.")
+flags.DEFINE_boolean("monitor", True, "Name training failures (D wins, NaN, collapse ...) in the log and "
+                                      "metrics.jsonl.")
 
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch")
@@ -288,6 +299,7 @@ def make_optimizer(kind, lr, beta1, beta2, updates_per_step):
 
 
 def build_model(info):
+    check_evaluation_flags(info)
     networks = build_networks(info) if FLAGS.model == "gan" else conditional_networks(info)
     generator, discriminator = scale_networks(*networks)
     model_class, conditional_args = conditional_model(info)
@@ -429,6 +441,51 @@ def restore_checkpoint(checkpoint):
     return checkpoint.restore()
 
 
+def check_evaluation_flags(info):
+    """Fails on bad evaluation flags before anything is built (a missing Inception file included)."""
+    if FLAGS.eval_every < 0 or FLAGS.eval_samples < 2:
+        raise UsageError(f"--eval_every={FLAGS.eval_every} --eval_samples={FLAGS.eval_samples}: expected "
+                         f"--eval_every >= 0 and --eval_samples >= 2.")
+    try:
+        shape = info.shape if FLAGS.eval_every else None
+        metrics = evaluation.resolve_metrics(FLAGS.dataset, FLAGS.eval_metrics, shape)
+    except ValueError as error:
+        raise UsageError(f"--eval_metrics={','.join(FLAGS.eval_metrics or [])}: {error}") from None
+    outputs = evaluation.metric_outputs(metrics)
+    if FLAGS.best_metric is not None and (FLAGS.best_metric not in outputs or not FLAGS.eval_every):
+        raise UsageError(f"--best_metric={FLAGS.best_metric}: needs --eval_every > 0 and one of {','.join(outputs)}.")
+    if FLAGS.eval_every and "fid" in metrics:
+        try:
+            tfgan.features.check_inception_weights(FLAGS.inception_weights)
+        except FileNotFoundError as error:
+            weights = FLAGS.inception_weights or tfgan.features.default_inception_weights()
+            raise UsageError(f"--inception_weights={weights}: {error}") from None
+
+
+def evaluation_callbacks(info):
+    """Evaluation every --eval_every steps (keeping the best by --best_metric) and the TrainingMonitor."""
+    workdir = FLAGS.workdir
+    metrics_path = os.path.join(workdir, "metrics.jsonl")
+    callbacks = []
+    if FLAGS.eval_every:
+        evaluator = evaluation.Evaluator(FLAGS.dataset, FLAGS.eval_metrics, toy_mean=FLAGS.toy_mean,
+                                         toy_std=FLAGS.toy_std, inception_weights=FLAGS.inception_weights,
+                                         data_dir=FLAGS.data_dir, image_size=FLAGS.image_size or None,
+                                         channels=FLAGS.channels or None)
+        callbacks.append(callbacks_lib.Evaluation(
+            evaluator, FLAGS.eval_every, FLAGS.eval_samples, metrics_path=metrics_path,
+            log_dir=os.path.join(workdir, "logs"), best_metric=FLAGS.best_metric,
+            best_directory=os.path.join(workdir, "checkpoints", "best"),
+            export_directory=os.path.join(workdir, "generator_best"), seed=FLAGS.seed))
+    if FLAGS.monitor:
+        real = real_samples_for_plots(info)
+        if FLAGS.dataset == "digits" and info.shape == (8, 8, 1):
+            real = tfgan.data.digits_arrays()[0][:512].astype(np.float32) / 127.5 - 1.0
+        callbacks.append(callbacks_lib.TrainingMonitor(metrics_path=metrics_path, real_samples=real, modes=info.modes,
+                                                       mode_std=info.mode_std or None, seed=FLAGS.seed))
+    return callbacks
+
+
 def train(info, model, checkpoint):
     workdir = FLAGS.workdir
     step = int(model.step_counter.numpy())
@@ -442,13 +499,15 @@ def train(info, model, checkpoint):
                                  toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std, data_dir=FLAGS.data_dir)
     log_dir = os.path.join(workdir, "logs")
     guard = nan_guard()
-    callbacks = [guard, checkpoint, callbacks_lib.StopAtStep(FLAGS.train_steps)] + lipschitz_callbacks()
+    callbacks = [guard]
     if tfgan.distribute.is_chief(model.distribute_strategy):  # --- scaling: only the chief writes outputs
         callbacks += [
             callbacks_lib.MetricsLogger(os.path.join(workdir, "metrics.jsonl"), FLAGS.log_every, log_dir),
             callbacks_lib.SampleGrid(os.path.join(workdir, "samples"), FLAGS.sample_every,
                                      real_samples=real_samples_for_plots(info), seed=FLAGS.seed, log_dir=log_dir),
-        ]
+        ] + evaluation_callbacks(info)
+    # The checkpoint after the loggers: a step's lines are written before the checkpoint that covers it.
+    callbacks += [checkpoint, callbacks_lib.StopAtStep(FLAGS.train_steps)] + lipschitz_callbacks()
     steps_per_epoch = min(FLAGS.steps_per_epoch, remaining)
     logging.info("Training %s on %s from step %d to %d.", FLAGS.loss, FLAGS.dataset, step, FLAGS.train_steps)
     model.fit(dataset, epochs=math.ceil(remaining / steps_per_epoch), steps_per_epoch=steps_per_epoch,

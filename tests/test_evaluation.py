@@ -1,0 +1,196 @@
+"""tfgan.evaluation (Evaluator, Evaluation callback) and tools/evaluate.py."""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import scipy.stats
+import tensorflow as tf
+
+import tfgan
+from tfgan import evaluation, export, features
+
+from conftest import ROOT
+
+EVALUATE = os.path.join(ROOT, "tools", "evaluate.py")
+
+
+def test_toy1d_metrics_match_numpy_and_the_closed_form_wasserstein():
+    evaluator = evaluation.Evaluator("toy1d")
+    x = np.random.default_rng(3).normal(7.0, 1.0, (4000, 1))
+    result = evaluator(x)
+    assert result["mean"] == pytest.approx(x.mean()) and result["std"] == pytest.approx(x.std())
+    # W1 between N(7, 1) and the data N(5, 1) is the shift, 2.
+    assert result["wasserstein"] == pytest.approx(2.0, abs=0.08)
+    ref = np.random.default_rng(12345).normal(5.0, 1.0, tfgan.data.NUM_POINTS)
+    assert result["wasserstein"] == pytest.approx(scipy.stats.wasserstein_distance(x.ravel(), ref))
+
+
+def test_mixture_metrics_count_the_modes_of_known_samples():
+    evaluator = evaluation.Evaluator("ring")
+    x, modes = tfgan.data.mixture_samples("ring", 2500, seed=0)
+    assert evaluator(x)["modes"] == 8
+    half = x[modes < 4]  # four of the eight modes, equally often: KL from uniform is log 2
+    result = evaluator(half)
+    assert result["modes"] == 4 and result["kl"] == pytest.approx(np.log(2), abs=0.01)
+    assert list(result) == ["modes", "high_quality", "kl"]
+
+
+@pytest.fixture(scope="module")
+def digits_evaluator():
+    return evaluation.Evaluator("digits")
+
+
+def test_digits_metrics_on_real_digits_and_on_one_repeated_digit(digits_evaluator):
+    evaluator = digits_evaluator
+    images, labels = tfgan.data.digits_arrays()
+    real = evaluator(images)
+    assert real["fd"] == pytest.approx(0.0, abs=1e-6)  # the reference set itself
+    assert real["precision"] == 1.0 and real["recall"] == 1.0 and real["classes_covered"] == 10
+    one = evaluator(np.repeat(images[labels == 3][:1], 200, axis=0))
+    assert one["classes_covered"] == 1 and one["class_kl"] == pytest.approx(np.log(10))
+    assert one["fd"] > 10 * abs(real["fd"]) + 1.0 and one["kid"] > 0 and one["recall"] < 0.05
+    assert list(one) == ["fd", "kid", "kid_std", "precision", "recall", "classes_covered", "class_kl"]
+
+
+def test_evaluator_rejects_unknown_metrics_and_missing_inception_weights(tmp_path):
+    with pytest.raises(ValueError, match="metrics=fd"):
+        evaluation.Evaluator("ring", ["fd"])
+    with pytest.raises(FileNotFoundError, match="inception_v3_weights"):
+        evaluation.Evaluator("digits", ["fid"], inception_weights=str(tmp_path / "none.h5"))
+    with pytest.raises(ValueError, match="are 16x16x1"):  # the digits classifier takes 8x8 images only
+        evaluation.Evaluator("digits", image_size=16)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        evaluation.Evaluator("toy1d")(np.zeros((10, 2)))
+
+
+def small_gan(dataset, latent_dim=4):
+    info = tfgan.data.info(dataset)
+    if info.kind == "image":
+        g, d = tfgan.nets.dcgan_generator(8, 1, latent_dim, 8), tfgan.nets.dcgan_discriminator(8, 1, 8)
+    else:
+        g, d = tfgan.nets.mlp_generator(info.shape, latent_dim, [16]), tfgan.nets.mlp_discriminator(info.shape, [16])
+    gan = tfgan.GAN(g, d, latent_dim, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    return gan
+
+
+@pytest.mark.parametrize("dataset", ["ring", "grid", "toy1d", "digits"])
+def test_evaluate_generator_on_an_exported_generator(tmp_path, dataset, digits_evaluator):
+    gan = small_gan(dataset)
+    gan.fit(tfgan.data.load(dataset, 16)[0], steps_per_epoch=2, epochs=1, verbose=0)
+    path = export.export_generator(gan, str(tmp_path / "generator"))  # what tools/train.py writes
+    evaluator = digits_evaluator if dataset == "digits" else evaluation.Evaluator(dataset)
+    result = evaluation.evaluate_generator(path, evaluator, num_samples=300, seed=1)
+    assert list(result) == list(evaluator.outputs)
+    # The same numbers from the SavedModel's own samples for that seed.
+    samples = tf.saved_model.load(path).signatures["sample"](n=tf.constant(300), seed=tf.constant(1))
+    expected = evaluator(next(iter(samples.values())).numpy())
+    assert result == pytest.approx(expected)
+
+
+class Scripted(evaluation.Evaluator):
+    """A ring Evaluator whose `kl` follows a script, recording the samples each call saw."""
+
+    def __init__(self, values):
+        super().__init__("ring")
+        self.values = list(values)
+        self.seen = []
+
+    def __call__(self, samples):
+        self.seen.append(np.array(samples))
+        return {"modes": 8, "high_quality": 1.0, "kl": self.values.pop(0)}
+
+
+def test_evaluation_logs_metrics_and_keeps_the_best_generator(tmp_path):
+    gan = small_gan("ring")
+    path, best_dir, export_dir = (str(tmp_path / n) for n in ("metrics.jsonl", "best", "generator_best"))
+    scripted = Scripted([2.0, 1.0, 1.5])
+    callback = evaluation.Evaluation(scripted, every=5, num_samples=50, metrics_path=path,
+                                     log_dir=str(tmp_path / "logs"), best_metric="kl", best_directory=best_dir,
+                                     export_directory=export_dir)
+    gan.fit(tfgan.data.load("ring", 16)[0], steps_per_epoch=15, epochs=1, verbose=0, callbacks=[callback])
+    lines = [json.loads(line) for line in open(path)]
+    assert [(r["step"], r["kl"]) for r in lines] == [(5, 2.0), (10, 1.0), (15, 1.5)]
+    assert json.load(open(os.path.join(best_dir, "best.json"))) == {"step": 10, "metric": "kl", "value": 1.0}
+    assert tf.train.latest_checkpoint(best_dir).endswith("ckpt-10")
+    # The export is the step-10 generator: it maps the fixed noise to what was evaluated at step 10.
+    z = np.random.default_rng(0).standard_normal((50, 4)).astype(np.float32)  # the callback's fixed noise (seed 0)
+    exported = tf.saved_model.load(export_dir).signatures["serving_default"](z=tf.constant(z))["samples"]
+    np.testing.assert_allclose(exported.numpy(), scripted.seen[1], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(scripted.seen[1], scripted.seen[2])
+    assert os.listdir(tmp_path / "logs" / "eval")
+
+    # A resumed run only replaces the best with a better one.
+    again = evaluation.Evaluation(Scripted([1.2, 0.5]), every=5, num_samples=50, metrics_path=path,
+                                  best_metric="kl", best_directory=best_dir)
+    gan.fit(tfgan.data.load("ring", 16)[0], steps_per_epoch=5, epochs=1, verbose=0, callbacks=[again])
+    assert json.load(open(os.path.join(best_dir, "best.json")))["step"] == 10
+    gan.fit(tfgan.data.load("ring", 16)[0], steps_per_epoch=5, epochs=1, verbose=0, callbacks=[again])
+    assert json.load(open(os.path.join(best_dir, "best.json"))) == {"step": 25, "metric": "kl", "value": 0.5}
+
+
+def test_evaluation_rejects_a_metric_it_does_not_compute(tmp_path):
+    with pytest.raises(ValueError, match="best_metric='fd'"):
+        evaluation.Evaluation("ring", best_metric="fd", best_directory=str(tmp_path))
+    with pytest.raises(ValueError, match="num_samples=1"):
+        evaluation.Evaluation("ring", num_samples=1)
+
+
+def run_evaluate(*args):
+    return subprocess.run([sys.executable, EVALUATE, *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def ring_generator(tmp_path_factory):
+    gan = small_gan("ring")
+    return export.export_generator(gan, str(tmp_path_factory.mktemp("ring") / "generator"))
+
+
+def test_evaluate_tool_prints_one_json_object(ring_generator):
+    result = run_evaluate(f"--generator={ring_generator}", "--dataset=ring", "--num_samples=500")
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = json.loads(result.stdout)
+    assert (printed.pop("dataset"), printed.pop("num_samples")) == ("ring", 500)
+    expected = evaluation.evaluate_generator(ring_generator, evaluation.Evaluator("ring"), 500, seed=0)
+    assert printed == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--dataset=digits", "--metrics=fid", "--inception_weights=/nonexistent/inception.h5"],
+     "--inception_weights=/nonexistent/inception.h5: InceptionV3 weights not found"),
+    (["--dataset=digits"], "makes samples of shape (2,), but dataset 'digits' has samples of shape (8, 8, 1)"),
+])
+def test_evaluate_tool_bad_input_gives_one_clear_line(ring_generator, args, message):
+    result = run_evaluate(f"--generator={ring_generator}", *args)
+    assert result.returncode != 0
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert features.INCEPTION_WEIGHTS_URL in result.stderr or "fid" not in " ".join(args)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset,extra", [
+    ("ring", ["--latent_dim=4", "--g_hidden=16", "--d_hidden=16"]),
+    ("grid", ["--latent_dim=4", "--g_hidden=16", "--d_hidden=16"]),
+    ("toy1d", ["--flagfile=flags/gan_toy1d.flags"]),
+    ("digits", ["--flagfile=flags/dcgan_digits.flags", "--base_filters=8"]),
+])
+def test_train_tool_then_evaluate_tool(tmp_path, dataset, extra):
+    """Acceptance: tools/evaluate.py on generators tools/train.py exported (with --eval_every and the monitor on)."""
+    workdir = str(tmp_path / dataset)
+    train = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "train.py"), *extra, f"--dataset={dataset}",
+                            f"--workdir={workdir}", "--train_steps=20", "--batch_size=16", "--eval_every=10",
+                            "--eval_samples=200", "--verbose=0"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert train.returncode == 0, train.stderr[-2000:]
+    logged = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
+    evaluator = evaluation.Evaluator(dataset)
+    assert [r["step"] for r in logged if evaluator.outputs[0] in r] == [10, 20]
+    result = run_evaluate(f"--generator={workdir}/generator", f"--dataset={dataset}", "--num_samples=300")
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = json.loads(result.stdout)
+    assert list(printed)[2:] == list(evaluator.outputs)

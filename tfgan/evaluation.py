@@ -1,0 +1,337 @@
+"""Evaluating generators: the metrics each dataset calls for, and a callback that tracks them in training.
+
+`Evaluator(dataset)` prepares the reference (real features, mixture modes, the toy's data) once and
+turns generated samples into a dict of numbers; `tools/evaluate.py` runs it on an exported generator,
+and `Evaluation` runs it every N steps of `fit`, logs the numbers and keeps the best generator.
+
+| data | metrics (names for `metrics=`) |
+|---|---|
+| `ring`, `grid` | `modes`, `high_quality`, `kl` (`tfgan.metrics.mode_coverage`) |
+| `toy1d` | `mean`, `std`, `wasserstein` (1-D Wasserstein distance to the data) |
+| `digits` | `fd`, `kid`, `precision`, `recall`, `classes` (on the shipped classifier), `fid` (Inception) |
+| other images | `fid` (Inception) |
+"""
+
+import json
+import os
+
+import keras
+import numpy as np
+import scipy.stats
+import tensorflow as tf
+
+from tfgan import data as data_lib
+from tfgan import export as export_lib
+from tfgan import features as features_lib
+from tfgan import metrics as metrics_lib
+from tfgan.callbacks import _check_every, _step, truncate_jsonl
+
+MIXTURE_METRICS = ("modes", "high_quality", "kl")
+TOY1D_METRICS = ("mean", "std", "wasserstein")
+DIGITS_METRICS = ("fd", "kid", "precision", "recall", "classes")
+INCEPTION_METRICS = ("fid",)
+# Direction of each number an Evaluator returns, for choosing the best generator.
+HIGHER_IS_BETTER = {"modes", "high_quality", "precision", "recall", "classes_covered"}
+LOWER_IS_BETTER = {"kl", "wasserstein", "fd", "kid", "class_kl", "fid"}
+# Outputs of each metric name.
+OUTPUTS = {"classes": ("classes_covered", "class_kl"), "kid": ("kid", "kid_std")}
+
+
+class Evaluator:
+    """Computes a dataset's sample-quality metrics for generated samples.
+
+    The reference data is prepared once in `__init__` (real features for images, the modes for the
+    2-D mixtures, 100,000 points of the toy's N(mean, std)), so calling it repeatedly, as the
+    `Evaluation` callback does, only pays for the generated samples. Asking for `fid` loads
+    InceptionV3 at once and fails with `FileNotFoundError` when its weights file is missing.
+
+    Args:
+        dataset: a `tfgan.data` name: `toy1d`, `ring`, `grid`, `digits`, `tfds:...` or `folder:...`.
+        metrics: metric names (see `available_metrics`). Defaults to all offline metrics of the data.
+        toy_mean: mean of the `toy1d` data. Defaults to `5.0`.
+        toy_std: std of the `toy1d` data. Defaults to `1.0`.
+        inception_weights: InceptionV3 no-top weights file for `fid`. Defaults to Keras's cache path.
+        kid_subsets: subset pairs KID averages over (subsets of up to 1,000 samples). Defaults to `10`.
+        num_real: real images used as the reference for image data. Defaults to `2000` (all 1,797 digits).
+        data_dir: tensorflow-datasets data directory. Defaults to `None`.
+        image_size: size the generator's images have (for image data sets). Defaults to the data's own.
+        channels: their channels. Defaults to the data's own.
+
+    Example:
+
+    >>> evaluator = Evaluator("ring")
+    >>> sorted(evaluator(tfgan.data.mixture_samples("ring", 2500, seed=0)[0]))
+    ['high_quality', 'kl', 'modes']
+    """
+
+    def __init__(self, dataset, metrics=None, *, toy_mean=5.0, toy_std=1.0, inception_weights=None, kid_subsets=10,
+                 num_real=2000, data_dir=None, image_size=None, channels=None):
+        self.info = data_lib.info(dataset, image_size, channels, toy_mean, toy_std, data_dir)
+        self.dataset = dataset
+        self.metrics = resolve_metrics(dataset, metrics, self.info.shape)
+        self.kid_subsets = metrics_lib._positive_int(kid_subsets, "kid_subsets")
+        self._inception = features_lib.InceptionFeatures(inception_weights) if "fid" in self.metrics else None
+        self._classifier = None
+        self._real = None
+        if self.info.kind == "image":
+            self._prepare_images(num_real, data_dir)
+        elif self.info.shape == (1,):
+            rng = np.random.default_rng(12345)
+            self._real = rng.normal(toy_mean, toy_std, data_lib.NUM_POINTS)
+
+    @property
+    def outputs(self):
+        """The keys of the dict a call returns, in order."""
+        return metric_outputs(self.metrics)
+
+    def _prepare_images(self, num_real, data_dir):
+        if self.dataset == "digits" and self.info.shape == (8, 8, 1):
+            real = data_lib.digits_arrays()[0][:num_real]
+        else:
+            dataset, _ = data_lib.load(self.dataset, num_real, seed=0, image_size=self.info.shape[0],
+                                       channels=self.info.shape[-1], data_dir=data_dir, shuffle_buffer=num_real)
+            real = next(iter(dataset)).numpy()
+        self._real = {}
+        if any(m in DIGITS_METRICS for m in self.metrics):  # digits at 8x8x1, checked in __init__
+            self._classifier = features_lib.digits_classifier()
+            self._real["digits"] = self._classifier.features(real)
+        if self._inception is not None:
+            self._real["inception"] = self._inception.features(real)
+
+    def check_samples(self, shape):
+        """Raises `ValueError` when samples of `shape` (without the batch axis) are not this data's."""
+        if tuple(shape) != tuple(self.info.shape):
+            raise ValueError(f"The generator makes samples of shape {tuple(shape)}, but dataset {self.dataset!r} "
+                             f"has samples of shape {tuple(self.info.shape)}.")
+
+    def __call__(self, samples):
+        """The metrics of `samples` (`[N, ...]`, floats in [-1, 1] or uint8 for images) as a dict of floats."""
+        samples = np.asarray(samples)
+        self.check_samples(samples.shape[1:])
+        if not np.all(np.isfinite(samples.astype(np.float64))):
+            return {key: float("nan") for key in self.outputs}
+        if self.info.kind == "image":
+            results = self._images(samples)
+        elif self.info.shape == (1,):
+            x = samples.astype(np.float64).ravel()
+            results = dict(mean=float(x.mean()), std=float(x.std()),
+                           wasserstein=float(scipy.stats.wasserstein_distance(x, self._real)))
+        else:
+            results = metrics_lib.mode_coverage(samples, self.info.modes, self.info.mode_std)
+        return {key: results[key] for key in self.outputs}
+
+    def _images(self, samples):
+        results = {}
+        if self._classifier is not None:
+            real, fake = self._real["digits"], self._classifier.features(samples)
+            if "fd" in self.metrics:
+                results["fd"] = metrics_lib.frechet_distance(real, fake)
+            if "kid" in self.metrics:
+                results["kid"], results["kid_std"] = metrics_lib.kernel_distance(real, fake, self.kid_subsets)
+            if "precision" in self.metrics or "recall" in self.metrics:
+                results.update(metrics_lib.precision_recall(real, fake))
+            if "classes" in self.metrics:
+                coverage = metrics_lib.class_coverage(self._classifier.predict(samples), 10)
+                results.update(classes_covered=coverage["classes_covered"], class_kl=coverage["kl"])
+        if self._inception is not None:
+            results["fid"] = metrics_lib.frechet_distance(self._real["inception"], self._inception.features(samples))
+        return results
+
+
+def available_metrics(dataset):
+    """The metric names `Evaluator` accepts for a dataset name (raises `ValueError` for unknown names)."""
+    data_lib._parse(dataset)
+    if dataset in ("ring", "grid"):
+        return MIXTURE_METRICS
+    if dataset == "toy1d":
+        return TOY1D_METRICS
+    if dataset == "digits":
+        return DIGITS_METRICS + INCEPTION_METRICS
+    return INCEPTION_METRICS
+
+
+def resolve_metrics(dataset, metrics=None, shape=None):
+    """The metric names for a dataset: `metrics` checked against `available_metrics`, or by default all
+    the offline ones (not `fid`); `ValueError` naming `metrics` otherwise. With the samples' `shape`,
+    also checks that the digits classifier's metrics get the 8x8x1 images it was trained on."""
+    available = available_metrics(dataset)
+    metrics = list(metrics) if metrics is not None else [m for m in available if m not in INCEPTION_METRICS]
+    unknown = [m for m in metrics if m not in available]
+    if not metrics or unknown:
+        raise ValueError(f"`metrics` must be a non-empty subset of {','.join(available)} for dataset {dataset!r}. "
+                         f"Received: `metrics={','.join(metrics)}`.")
+    classifier_metrics = [m for m in metrics if m in DIGITS_METRICS]
+    if classifier_metrics and shape is not None and tuple(shape) != (8, 8, 1):
+        raise ValueError(f"`metrics={','.join(classifier_metrics)}` use the 8x8x1 digits classifier, but the images "
+                         f"are {'x'.join(map(str, shape))}; evaluate 8x8 digits or use `fid`.")
+    return tuple(metrics)
+
+
+def load_sampler(path):
+    """`sample(n, seed) -> numpy samples` from an exported generator's `sample` signature, and the
+    shape of one sample; `ValueError` when `path` holds no such SavedModel."""
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise ValueError(f"`{path}` is not a SavedModel directory (expected tools/train.py's WORKDIR/generator).")
+    try:
+        signature = tf.saved_model.load(path).signatures["sample"]
+    except (OSError, KeyError, ValueError, tf.errors.OpError) as error:
+        raise ValueError(f"`{path}` has no generator with a `sample` signature ({type(error).__name__}).") from None
+    outputs = signature.structured_outputs
+    key = "images" if "images" in outputs else "samples"
+    if key not in outputs:
+        raise ValueError(f"The `sample` signature of `{path}` outputs {sorted(outputs)}, not images or samples.")
+
+    def sample(n, seed):
+        return signature(n=tf.constant(n, tf.int32), seed=tf.constant(seed, tf.int32))[key].numpy()
+
+    return sample, tuple(outputs[key].shape[1:])
+
+
+def evaluate_generator(path, evaluator, num_samples=2500, seed=0):
+    """Evaluates the exported generator at `path`: `num_samples` samples drawn with its `sample(n, seed)`."""
+    sample, shape = load_sampler(path)
+    evaluator.check_samples(shape)
+    return evaluator(sample(num_samples, seed))
+
+
+def metric_outputs(metrics):
+    """The keys an Evaluator with these metric names returns (`classes` gives two, `kid` its std too)."""
+    return tuple(key for m in metrics for key in OUTPUTS.get(m, (m,)))
+
+
+def is_better(metric, value, best):
+    """Whether `value` of `metric` beats `best` (None: nothing yet); NaN never does."""
+    if value is None or not np.isfinite(value):
+        return False
+    if best is None:
+        return True
+    return value > best if metric in HIGHER_IS_BETTER else value < best
+
+
+class Evaluation(keras.callbacks.Callback):
+    """Every `every` steps, computes sample-quality metrics and keeps the best generator.
+
+    The generator's samples for a fixed noise batch of `num_samples` go through an `Evaluator`; the
+    numbers are appended to `metrics_path` (the JSON-lines file `MetricsLogger` writes, one object a
+    line with `step`) and written to TensorBoard under `log_dir/eval`. With `best_metric` set, each
+    evaluation that beats the best so far saves `model.training_state()` to `best_directory` (one
+    checkpoint, numbered by its step), writes `best_directory/best.json` (`step`, `metric`, `value`)
+    and exports the generator to `export_directory`: DCGANs often get worse late in training.
+    A resumed run reads `best.json` so it only replaces the best with a better one.
+
+    Args:
+        evaluator: an `Evaluator`, or a dataset name to build one with its default metrics.
+        every: steps between evaluations; training also ends with one. Defaults to `1000`.
+        num_samples: generated samples per evaluation. Defaults to `1000`.
+        metrics_path: JSON-lines file to append to. Defaults to `None` (not written).
+        log_dir: TensorBoard directory. Defaults to `None`.
+        best_metric: an output of the evaluator (e.g. `"kl"`, `"fd"`) to keep the best generator by.
+            Defaults to `None` (no best kept).
+        best_directory: checkpoint directory of the best state. Defaults to `None`; needed with `best_metric`.
+        export_directory: where the best generator's SavedModel goes. Defaults to `None` (not exported).
+        seed: seed of the fixed noise batch. Defaults to `0`.
+    """
+
+    def __init__(self, evaluator, every=1000, num_samples=1000, metrics_path=None, log_dir=None, best_metric=None,
+                 best_directory=None, export_directory=None, seed=0):
+        super().__init__()
+        self.evaluator = Evaluator(evaluator) if isinstance(evaluator, str) else evaluator
+        if not isinstance(self.evaluator, Evaluator):
+            raise ValueError(f"`evaluator` must be a tfgan.evaluation.Evaluator or a dataset name. "
+                             f"Received: `evaluator={evaluator!r}`.")
+        self.every = _check_every(every)
+        self.num_samples = metrics_lib._positive_int(num_samples, "num_samples", minimum=2)
+        if best_metric is not None and best_metric not in self.evaluator.outputs:
+            raise ValueError(f"`best_metric` must be one of {list(self.evaluator.outputs)}. "
+                             f"Received: `best_metric={best_metric!r}`.")
+        if best_metric is not None and not best_directory:
+            raise ValueError(f"`best_directory` is needed with `best_metric={best_metric!r}`.")
+        self.metrics_path = metrics_path
+        self.log_dir = log_dir
+        self.best_metric = best_metric
+        self.best_directory = best_directory
+        self.export_directory = export_directory
+        self.seed = seed
+        self.history = []
+        self.best = None
+        self._writer = None
+        self._manager = None
+        self._z = None
+        self._last_step = None
+
+    def on_train_begin(self, logs=None):
+        step = _step(self.model)
+        if self.metrics_path:
+            os.makedirs(os.path.dirname(os.path.abspath(self.metrics_path)), exist_ok=True)
+            truncate_jsonl(self.metrics_path, step)
+        if self.log_dir and self._writer is None:
+            self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "eval"))
+        rng = np.random.default_rng(self.seed)
+        shape = (self.num_samples, self.model.latent_dim)
+        z = rng.uniform(-1.0, 1.0, shape) if self.model.noise == "uniform" else rng.standard_normal(shape)
+        self._z = z.astype(np.float32)
+        self._last_step = None
+        self.best = self._read_best() if self.best_metric else None
+        self._manager = None
+
+    def _best_file(self):
+        return os.path.join(self.best_directory, "best.json")
+
+    def _read_best(self):
+        try:
+            with open(self._best_file()) as f:
+                record = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return record if record.get("metric") == self.best_metric else None
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = _step(self.model)
+        if step % self.every == 0:
+            self.evaluate(step)
+
+    def on_train_end(self, logs=None):
+        step = _step(self.model)
+        if self._last_step != step:
+            self.evaluate(step)
+        if self._writer is not None:
+            self._writer.flush()
+
+    def generate(self):
+        """The samples of the fixed noise batch, generated 500 at a time."""
+        labels = self.model.balanced_labels(len(self._z))
+        return np.concatenate([
+            np.asarray(self.model.generate(self._z[i:i + 500], None if labels is None else labels[i:i + 500],
+                                           training=False))
+            for i in range(0, len(self._z), 500)])
+
+    def evaluate(self, step):
+        """Evaluates the model now; logs, keeps the best, returns the dict of numbers."""
+        results = self.evaluator(self.generate())
+        self._last_step = step
+        record = {"step": step, **results}
+        self.history.append(record)
+        if self.metrics_path:
+            with open(self.metrics_path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+        if self._writer is not None:
+            with self._writer.as_default():
+                for key, value in results.items():
+                    tf.summary.scalar(key, value, step=step)
+        if self.best_metric and is_better(self.best_metric, results[self.best_metric],
+                                          None if self.best is None else self.best["value"]):
+            self._save_best(step, results[self.best_metric])
+        return results
+
+    def _save_best(self, step, value):
+        if self._manager is None:
+            checkpoint = tf.train.Checkpoint(**self.model.training_state())
+            self._manager = tf.train.CheckpointManager(checkpoint, self.best_directory, max_to_keep=1)
+        self._manager.save(checkpoint_number=step)
+        if self.export_directory:
+            export_lib.export_generator(self.model, self.export_directory)
+        self.best = {"step": step, "metric": self.best_metric, "value": value}
+        tmp = self._best_file() + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.best, f)
+        os.replace(tmp, self._best_file())
