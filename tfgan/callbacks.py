@@ -13,6 +13,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan import data as data_lib
+from tfgan import tricks
+from tfgan.tricks import (CheckpointSwap, DiffAugment, DStepsSchedule, ExperienceReplay,  # noqa: F401
+                          GeneratorEMA, InstanceNoise, LabelFlipping, LabelSmoothing)
 
 
 def _check_every(value):
@@ -87,7 +90,8 @@ class SampleGrid(keras.callbacks.Callback):
         """The samples of the fixed noise batch (the same batch at every step)."""
         if self._z is None or len(self._z) != count:
             self._z = self._noise(count)
-        return np.asarray(self.model.generate(self._z, training=False))
+        with tricks.sampling_weights(self.model):
+            return np.asarray(self.model.generate(self._z, training=False))
 
     def draw(self, step):
         """Writes the grid for `step` and returns its path."""
