@@ -252,8 +252,12 @@ class InstanceNoise(Trick):
 
 
 def _sample_shape(model):
-    """The shape of one generated sample (one forward pass of the generator)."""
-    return tuple(model.generate(model.sample_noise(1), model.sample_labels(1), training=False).shape[1:])
+    """The shape of one generated sample, without drawing from the model's noise generator."""
+    try:
+        return tuple(model.generator.output.shape[1:])
+    except (AttributeError, ValueError):  # a subclassed generator: one forward pass
+        z = tf.zeros([1, model.latent_dim])
+        return tuple(model.generate(z, model.sample_labels(1), training=False).shape[1:])
 
 
 class ExperienceReplay(Trick):
