@@ -83,7 +83,7 @@ def test_network_options_build_the_layers_they_name():
     assert {"AveragePooling2D", "MinibatchStdDev"} <= kinds(d)
     assert all(layer.strides == (1, 1) for layer in d.layers if isinstance(layer, keras.layers.Conv2D))
     assert g.output.shape[1:] == (8, 8, 1) and d.output.shape[1:] == (1,)
-    z = np.zeros((4, 4), np.float32)
+    z = np.random.default_rng(0).normal(size=(4, 4)).astype(np.float32)
     assert not np.allclose(g(z, training=False).numpy(), g(z, training=False).numpy())  # dropout noise at test time
     mlp = tfgan.nets.mlp_discriminator(2, (8,), minibatch="discrimination")
     assert "MinibatchDiscrimination" in kinds(mlp)

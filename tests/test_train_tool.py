@@ -62,7 +62,7 @@ def test_recipe_flagfile_runs_on_digits(tmp_path):
     (["--train_steps=0"], "--train_steps=0"),
     (["--batch_size=-3"], "--batch_size=-3"),
     (["--dataset=ring", "--architecture=dcgan"], "--architecture=dcgan"),
-    (["--dataset=digits", "--image_size=12"], "image_size=12"),
+    (["--dataset=digits", "--image_size=9"], "image_size=9"),
     (["--flagfile=flags/no_such_recipe.flags"], "no_such_recipe.flags"),
 ])
 def test_bad_input_gives_one_clear_line_and_exits_non_zero(tmp_path, args, message):

@@ -121,11 +121,20 @@ def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, 
 
 
 def _dcgan_levels(image_size):
-    """Start resolution and number of 2x resamplings between it and `image_size` (a power of 2)."""
-    if image_size not in (8, 16, 32, 64, 128):
-        raise ValueError(f"`image_size` must be one of 8, 16, 32, 64, 128. Received: `image_size={image_size!r}`.")
-    start = 2 if image_size == 8 else 4
-    return start, int(math.log2(image_size // start))
+    """Start resolution and number of 2x resamplings between it and `image_size`.
+
+    Halves the size while it stays even and above 4 (8x8 goes down to 2x2): 64 -> 4 (4 levels),
+    28 -> 7 (2 levels), 8 -> 2 (2 levels).
+    """
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 8:
+        raise ValueError(f"`image_size` must be an integer of at least 8. Received: `image_size={image_size!r}`.")
+    start, levels = image_size, 0
+    while start % 2 == 0 and (start > 4 or image_size == 8 and start > 2):
+        start, levels = start // 2, levels + 1
+    if start > 8:
+        raise ValueError(f"`image_size` must be a multiple of 2 at least twice down to 8 or less "
+                         f"(e.g. 8, 16, 28, 32, 64). Received: `image_size={image_size!r}`.")
+    return start, levels
 
 
 def _upsample(upsampling, filters, name, activation=None):
@@ -140,7 +149,8 @@ def _upsample(upsampling, filters, name, activation=None):
 
 def dcgan_generator(image_size, channels, latent_dim, base_filters=64, name="dcgan_generator",
                     upsampling="transpose", dropout=0.0):
-    """DCGAN generator (Radford et al. 2015) for `image_size` x `image_size` x `channels` images.
+    """DCGAN generator (Radford et al. 2015) for `image_size` x `image_size` x `channels` images
+    (8x8 up; any size that halves twice to 8 or less: 8, 16, 28, 32, 64, 128).
 
     z -> Dense to a start x start feature map -> stride-2 transposed convolutions that halve the
     filters and double the resolution, each followed by BatchNorm and ReLU -> a last transposed

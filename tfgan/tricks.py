@@ -616,6 +616,9 @@ class DStepsSchedule(keras.callbacks.Callback):
         self._since_g = 0
 
     def on_train_begin(self, logs=None):
+        if isinstance(self.model.g_optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+            raise ValueError("DStepsSchedule sets the generator's learning rate, so it needs a constant one; "
+                             "the g_optimizer has a learning-rate schedule.")
         self._lr = float(keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate))
         self._since_g = 0
 

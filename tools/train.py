@@ -56,6 +56,8 @@ flags.DEFINE_float("d_beta1", 0.5, "Adam beta_1 (SGD momentum) of D.")
 flags.DEFINE_float("g_beta1", 0.5, "Adam beta_1 (SGD momentum) of G.")
 flags.DEFINE_float("d_beta2", 0.999, "Adam beta_2 of D.")
 flags.DEFINE_float("g_beta2", 0.999, "Adam beta_2 of G.")
+flags.DEFINE_enum("lr_schedule", "constant", ["constant", "cosine", "linear"],
+                  "Learning-rate schedule of both networks over --train_steps (decaying to 0).")
 flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
 # Output.
 flags.DEFINE_integer("sample_every", 500, "Steps between sample grids.")
@@ -159,7 +161,13 @@ def build_networks(info):
     return generator, discriminator
 
 
-def make_optimizer(kind, lr, beta1, beta2):
+def make_optimizer(kind, lr, beta1, beta2, updates_per_step):
+    """An optimizer whose learning rate follows --lr_schedule over the run's updates."""
+    total = FLAGS.train_steps * updates_per_step
+    if FLAGS.lr_schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(lr, total)
+    elif FLAGS.lr_schedule == "linear":
+        lr = keras.optimizers.schedules.PolynomialDecay(lr, total, end_learning_rate=0.0)
     if kind == "adam":
         return keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2)
     if kind == "rmsprop":
@@ -172,8 +180,9 @@ def build_model(info):
     model = tfgan.GAN(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
                       g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed,
                       concat_real_fake=FLAGS.concat_real_fake)
-    model.compile(d_optimizer=make_optimizer(FLAGS.d_optimizer, FLAGS.d_lr, FLAGS.d_beta1, FLAGS.d_beta2),
-                  g_optimizer=make_optimizer(FLAGS.g_optimizer, FLAGS.g_lr, FLAGS.g_beta1, FLAGS.g_beta2))
+    model.compile(
+        d_optimizer=make_optimizer(FLAGS.d_optimizer, FLAGS.d_lr, FLAGS.d_beta1, FLAGS.d_beta2, FLAGS.d_steps),
+        g_optimizer=make_optimizer(FLAGS.g_optimizer, FLAGS.g_lr, FLAGS.g_beta1, FLAGS.g_beta2, FLAGS.g_steps))
     install_tricks(model)
     return model
 
@@ -245,6 +254,9 @@ def make_tricks():
     if FLAGS.diffaugment:
         made.append(("diffaugment", lambda: tfgan.callbacks.DiffAugment(FLAGS.diffaugment, seed=FLAGS.seed)))
     if FLAGS.d_steps_schedule:
+        if FLAGS.lr_schedule != "constant":
+            raise UsageError(f"--d_steps_schedule={FLAGS.d_steps_schedule} sets G's learning rate; it needs "
+                             f"--lr_schedule=constant (got {FLAGS.lr_schedule}).")
         schedule = parse_d_steps_schedule(FLAGS.d_steps_schedule)
         made.append(("d_steps_schedule", lambda: tfgan.callbacks.DStepsSchedule(schedule)))
     return made
