@@ -13,6 +13,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan import data as data_lib
+from tfgan import tricks
+from tfgan.tricks import (CheckpointSwap, DiffAugment, DStepsSchedule, ExperienceReplay,  # noqa: F401
+                          GeneratorEMA, InstanceNoise, LabelFlipping, LabelSmoothing)
 
 
 def _check_every(value):
@@ -90,11 +93,12 @@ class SampleGrid(keras.callbacks.Callback):
         if self._z is None or len(self._z) != count:
             self._z = self._noise(count)
         labels = self.labels(count)
-        if labels is None:
-            return np.asarray(self.model.generate(self._z, training=False))
-        # Column j of every class row shares z_j, so the rows differ by their class alone.
-        z = np.tile(self._z[:len(labels) // self.model.num_classes], (self.model.num_classes, 1))
-        return np.asarray(self.model.generate(z, labels, training=False))
+        with tricks.sampling_weights(self.model):
+            if labels is None:
+                return np.asarray(self.model.generate(self._z, training=False))
+            # Column j of every class row shares z_j, so the rows differ by their class alone.
+            z = np.tile(self._z[:len(labels) // self.model.num_classes], (self.model.num_classes, 1))
+            return np.asarray(self.model.generate(z, labels, training=False))
 
     def labels(self, count):
         """Class by class, `count // num_classes` (at least 1) labels each; `None` when unconditional."""

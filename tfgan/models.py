@@ -67,6 +67,9 @@ class GAN(keras.Model):
         g_steps: generator updates per training step. Defaults to `1`.
         noise: `"normal"` (z ~ N(0, I)) or `"uniform"` (z ~ U(-1, 1)). Defaults to `"normal"`.
         seed: seed of the noise generator. Defaults to `None`.
+        concat_real_fake: score real and fake in one call of D on the concatenated batch instead of
+            two calls, so layers with batch statistics (BatchNorm, minibatch features) see both
+            mixed. Defaults to `False` (separate batches, as ganhacks #4 advises).
 
     Example:
 
@@ -83,7 +86,8 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim, loss="non_saturating", penalty=None,
-                 d_steps=1, g_steps=1, noise="normal", seed=None, d_constraint=None, **kwargs):
+                 d_steps=1, g_steps=1, noise="normal", seed=None, d_constraint=None, concat_real_fake=False,
+                 **kwargs):
         super().__init__(**kwargs)
         for name, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.layers.Layer):
@@ -105,6 +109,7 @@ class GAN(keras.Model):
         self.penalty = penalty
         self.noise = noise
         self.seed = seed
+        self.concat_real_fake = bool(concat_real_fake)
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
         # Also a (non-trainable) weight of the model, so that `.keras` files carry the noise state.
         self.noise_state = self.seed_generator.state
@@ -336,8 +341,12 @@ class GAN(keras.Model):
             real_targets, fake_targets = hook.targets(real_targets, fake_targets)
 
         with tf.GradientTape() as tape:
-            real_out = _float32(self.discriminate(real_in, real_labels, training=True))
-            fake_out = _float32(self.discriminate(fake_in, fake_labels, training=True))
+            if self.concat_real_fake:
+                real_out, fake_out = self._discriminate_together(real_in, fake_in, real_labels, fake_labels)
+            else:
+                real_out = self.discriminate(real_in, real_labels, training=True)
+                fake_out = self.discriminate(fake_in, fake_labels, training=True)
+            real_out, fake_out = _float32(real_out), _float32(fake_out)
             real_logits = self.adversarial_logits(real_out)
             fake_logits = self.adversarial_logits(fake_out)
             per_example = self.adversarial_loss.d_loss(
@@ -371,6 +380,13 @@ class GAN(keras.Model):
         # Each replica holds a share of the gradient; the mean of their norms is what is cheap to log.
         logs["d_grad_norm"] = self._log_value(_grad_norm(self.d_optimizer, grads), tf.distribute.ReduceOp.MEAN)
         return logs
+
+    def _discriminate_together(self, real, fake, real_labels, fake_labels):
+        """D's outputs for real and fake from one call on the two batches stacked."""
+        size = tf.shape(real)[0]
+        labels = None if real_labels is None else tf.concat([real_labels, fake_labels], axis=0)
+        out = self.discriminate(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), labels, training=True)
+        return tf.nest.map_structure(lambda t: t[:size], out), tf.nest.map_structure(lambda t: t[size:], out)
 
     def _generator_step(self, real, real_labels):
         batch_size = tf.shape(real)[0]
@@ -498,6 +514,7 @@ class GAN(keras.Model):
             seed=self.seed,
             d_constraint=keras.saving.serialize_keras_object(self.d_constraint)
             if self.d_constraint is not None else None,
+            concat_real_fake=self.concat_real_fake,
         )
         return config
 

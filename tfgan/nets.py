@@ -8,10 +8,35 @@ import math
 
 import keras
 
+from tfgan import layers as layers_lib
+
+MINIBATCH = (None, "stddev", "discrimination")
+UPSAMPLING = ("transpose", "pixel_shuffle")
+DOWNSAMPLING = ("stride", "avgpool")
+
 
 def _check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer. Received: `{name}={value!r}`.")
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}. Received: `{name}={value!r}`.")
+
+
+def _check_dropout(dropout):
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+        raise ValueError(f"`dropout` must be a number in [0, 1). Received: `dropout={dropout!r}`.")
+
+
+def _minibatch_layer(minibatch, x):
+    """D's minibatch features before its last layer (flattened activations)."""
+    if minibatch == "stddev":
+        return layers_lib.MinibatchStdDev(name="minibatch_stddev")(x)
+    if minibatch == "discrimination":
+        return layers_lib.MinibatchDiscrimination(name="minibatch_discrimination")(x)
+    return x
 
 
 def _check_units(hidden_units):
@@ -52,19 +77,24 @@ def _shape(name, value):
     return shape
 
 
-def mlp_generator(output_shape, latent_dim, hidden_units=(128, 128), activation="relu", name="mlp_generator"):
+def mlp_generator(output_shape, latent_dim, hidden_units=(128, 128), activation="relu", name="mlp_generator",
+                  dropout=0.0):
     """A fully connected generator: z -> hidden layers -> `output_shape`.
 
     The output is linear for vectors (`output_shape` an int or a 1-tuple) and tanh for images (a
-    rank-3 shape), matching data scaled to [-1, 1].
+    rank-3 shape), matching data scaled to [-1, 1]. `dropout` > 0 adds a `NoiseDropout` after each
+    hidden layer, on at sampling time too (ganhacks #17).
     """
     shape = _shape("output_shape", output_shape)
     _check_positive_int("latent_dim", latent_dim)
     _check_units(hidden_units)
+    _check_dropout(dropout)
     z = keras.Input((latent_dim,), name="z")
     x = z
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)
+        if dropout:
+            x = layers_lib.NoiseDropout(dropout, name=f"noise_dropout_{i}")(x)
     x = keras.layers.Dense(math.prod(shape), activation="tanh" if len(shape) > 1 else None, name="output")(x)
     if len(shape) > 1:
         x = keras.layers.Reshape(shape)(x)
@@ -86,17 +116,19 @@ def _maybe_sn(layer, spectral_norm):
 
 
 def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, name="mlp_discriminator", *,
-                      spectral_norm=False, layer_norm=False):
+                      spectral_norm=False, layer_norm=False, minibatch=None):
     """A fully connected discriminator: x (flattened) -> LeakyReLU hidden layers -> one logit.
 
     `spectral_norm=True` wraps every Dense layer in spectral normalization (SNGAN); `layer_norm=True`
     adds LayerNormalization after each hidden Dense layer, the normalization WGAN-GP allows in a
-    critic (BatchNorm would couple the examples the per-example gradient penalty treats apart).
+    critic (BatchNorm would couple the examples the per-example gradient penalty treats apart);
+    `minibatch` (`"stddev"` or `"discrimination"`) adds minibatch features before the logit.
     """
     shape = _shape("input_shape", input_shape)
     _check_units(hidden_units)
     _check_bool("spectral_norm", spectral_norm)
     _check_bool("layer_norm", layer_norm)
+    _check_choice("minibatch", minibatch, MINIBATCH)
     inputs = keras.Input(shape, name="x")
     x = keras.layers.Flatten()(inputs) if len(shape) > 1 else inputs
     for i, units in enumerate(hidden_units):
@@ -104,6 +136,7 @@ def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, 
         if layer_norm:
             x = keras.layers.LayerNormalization(name=f"layer_norm_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope, name=f"leaky_relu_{i}")(x)
+    x = _minibatch_layer(minibatch, x)
     x = _maybe_sn(keras.layers.Dense(1, name="logit"), spectral_norm)(x)
     return keras.Model(inputs, x, name=name)
 
@@ -125,17 +158,32 @@ def _dcgan_levels(image_size):
     return start, levels
 
 
-def dcgan_generator(image_size, channels, latent_dim, base_filters=64, name="dcgan_generator"):
+def _upsample(upsampling, filters, name, activation=None):
+    """Doubles the resolution: a stride-2 transposed convolution, or a convolution to 4x the
+    filters and a PixelShuffle (sub-pixel convolution)."""
+    if upsampling == "transpose":
+        return keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=activation is not None,
+                                            activation=activation, name=name)
+    conv = keras.layers.Conv2D(4 * filters, 3, padding="same", use_bias=activation is not None, name=name)
+    return lambda x: keras.layers.Activation(activation or "linear")(layers_lib.PixelShuffle(2)(conv(x)))
+
+
+def dcgan_generator(image_size, channels, latent_dim, base_filters=64, name="dcgan_generator",
+                    upsampling="transpose", dropout=0.0):
     """DCGAN generator (Radford et al. 2015) for `image_size` x `image_size` x `channels` images
     (8x8 up; any size that halves twice to 8 or less: 8, 16, 28, 32, 64, 128).
 
     z -> Dense to a start x start feature map -> stride-2 transposed convolutions that halve the
     filters and double the resolution, each followed by BatchNorm and ReLU -> a last transposed
     convolution to `channels` with tanh and no BatchNorm, so outputs lie in [-1, 1].
+    `upsampling="pixel_shuffle"` uses convolutions and `PixelShuffle` instead of transposed
+    convolutions; `dropout` > 0 adds a `NoiseDropout` (on at sampling time) after each hidden block.
     """
     _check_positive_int("channels", channels)
     _check_positive_int("latent_dim", latent_dim)
     _check_positive_int("base_filters", base_filters)
+    _check_choice("upsampling", upsampling, UPSAMPLING)
+    _check_dropout(dropout)
     start, levels = _dcgan_levels(image_size)
     z = keras.Input((latent_dim,), name="z")
     filters = base_filters * 2 ** (levels - 1)
@@ -145,43 +193,56 @@ def dcgan_generator(image_size, channels, latent_dim, base_filters=64, name="dcg
     x = keras.layers.ReLU()(x)
     for i in range(levels - 1):
         filters //= 2
-        x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
-                                         name=f"deconv_{i}")(x)
+        x = _upsample(upsampling, filters, f"deconv_{i}")(x)
         x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
         x = keras.layers.ReLU()(x)
-    x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh",
-                                     name="output")(x)
+        if dropout:
+            x = layers_lib.NoiseDropout(dropout, name=f"noise_dropout_{i}")(x)
+    x = _upsample(upsampling, channels, "output", activation="tanh")(x)
     return keras.Model(z, x, name=name)
 
 
 def dcgan_discriminator(image_size, channels, base_filters=64, negative_slope=0.2, name="dcgan_discriminator", *,
-                        spectral_norm=False, layer_norm=False):
+                        spectral_norm=False, layer_norm=False, downsampling="stride", minibatch=None):
     """DCGAN discriminator (Radford et al. 2015): stride-2 convolutions with LeakyReLU(0.2), BatchNorm
     on every convolution but the first (D's input), no pooling, and a linear logit.
 
     `spectral_norm=True` (SNGAN) wraps every convolution and the logit layer in spectral normalization
     and drops BatchNorm; `layer_norm=True` (WGAN-GP critics) puts LayerNormalization where BatchNorm was.
+    `downsampling="avgpool"` halves the resolution with a stride-1 convolution and 2x2 average
+    pooling instead (ganhacks #5); `minibatch` (`"stddev"` or `"discrimination"`) adds minibatch
+    features: a std-dev channel before the last convolution block's output is flattened, or
+    minibatch-discrimination features of the flattened activations.
     """
     _check_positive_int("channels", channels)
     _check_positive_int("base_filters", base_filters)
     _check_bool("spectral_norm", spectral_norm)
     _check_bool("layer_norm", layer_norm)
+    _check_choice("downsampling", downsampling, DOWNSAMPLING)
+    _check_choice("minibatch", minibatch, MINIBATCH)
     _, levels = _dcgan_levels(image_size)
     batch_norm = not (spectral_norm or layer_norm)
     inputs = keras.Input((image_size, image_size, channels), name="images")
     x = inputs
     filters = base_filters
     for i in range(levels):
-        conv = keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0 or not batch_norm,
+        strides = 2 if downsampling == "stride" else 1
+        conv = keras.layers.Conv2D(filters, 4, strides=strides, padding="same", use_bias=i == 0 or not batch_norm,
                                    name=f"conv_{i}")
         x = _maybe_sn(conv, spectral_norm)(x)
+        if downsampling == "avgpool":
+            x = keras.layers.AveragePooling2D(2, name=f"avgpool_{i}")(x)
         if i > 0 and batch_norm:
             x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
         if i > 0 and layer_norm:
             x = keras.layers.LayerNormalization(axis=[1, 2, 3], name=f"layer_norm_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope)(x)
         filters *= 2
+    if minibatch == "stddev":
+        x = layers_lib.MinibatchStdDev(name="minibatch_stddev")(x)
     x = keras.layers.Flatten()(x)
+    if minibatch == "discrimination":
+        x = layers_lib.MinibatchDiscrimination(name="minibatch_discrimination")(x)
     x = _maybe_sn(keras.layers.Dense(1, name="logit"), spectral_norm)(x)
     return keras.Model(inputs, x, name=name)
 

@@ -117,6 +117,33 @@ flags.DEFINE_string("inception_weights", None, "InceptionV3 weights file, for --
 flags.DEFINE_boolean("monitor", True, "Name training failures (D wins, NaN, collapse ...) in the log and "
                                       "metrics.jsonl.")
 
+# --- tricks (docs/tricks.md) ---
+flags.DEFINE_float("label_smoothing", 1.0, "Real target of one-sided label smoothing, e.g. 0.9 (1: off).")
+flags.DEFINE_boolean("noisy_labels", False, "Noisy targets: real ~ U(0.7, 1.2), fake ~ U(0.0, 0.3).")
+flags.DEFINE_float("label_flip", 0.0, "Probability of swapping an example's D target (0: off).")
+flags.DEFINE_integer("label_decay_steps", 0, "Smoothing strength and flip probability decay linearly to 0 over "
+                     "this many steps (0: constant).")
+flags.DEFINE_float("instance_noise", 0.0, "Std of Gaussian noise on D's real and fake inputs (0: off).")
+flags.DEFINE_enum("instance_noise_decay", "linear", ["linear", "exponential", "none"],
+                  "Anneal of the instance noise: to 0 at --instance_noise_steps (linear), halved every "
+                  "--instance_noise_steps (exponential), or constant.")
+flags.DEFINE_integer("instance_noise_steps", 0, "See --instance_noise_decay (0: --train_steps).")
+flags.DEFINE_integer("replay_size", 0, "Experience replay: fakes kept in the pool (0: off).")
+flags.DEFINE_float("replay_prob", 0.5, "Experience replay: probability a fake is swapped for a pooled one.")
+flags.DEFINE_integer("swap_every", 0, "Checkpoint swap: steps between swaps to an older G (0: off).")
+flags.DEFINE_integer("swap_steps", 5, "Checkpoint swap: steps a swap lasts.")
+flags.DEFINE_boolean("swap_discriminator", False, "Checkpoint swap: every other swap trains G against an older D.")
+flags.DEFINE_float("ema_decay", 0.0, "Decay of the generator's weight average used for samples and export (0: off).")
+flags.DEFINE_integer("ema_start", 0, "First step of the generator's weight average.")
+flags.DEFINE_list("diffaugment", [], "DiffAugment policy: a list of color, translation, cutout (empty: off).")
+flags.DEFINE_enum("minibatch", "none", ["none", "stddev", "discrimination"], "Minibatch features in D.")
+flags.DEFINE_enum("d_downsampling", "stride", ["stride", "avgpool"], "DCGAN D downsampling.")
+flags.DEFINE_enum("g_upsampling", "transpose", ["transpose", "pixel_shuffle"], "DCGAN G upsampling.")
+flags.DEFINE_float("g_dropout", 0.0, "Dropout rate in G, kept on at sampling time (0: off).")
+flags.DEFINE_string("d_steps_schedule", "", "D updates per G update over steps: N[:UNTIL_STEP],..., e.g. "
+                    "100:500,5 (100 until step 500, then 5). Empty: off.")
+flags.DEFINE_boolean("concat_real_fake", False, "Score real and fake in one D call on the stacked batch.")
+
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch")
 
@@ -267,17 +294,21 @@ def build_networks(info):
         generator = tfgan.nets.toy_shift_generator(FLAGS.initial_theta)
         discriminator = tfgan.nets.mlp_discriminator(1, [int(u) for u in FLAGS.d_hidden])
     elif architecture == "mlp":
-        generator = tfgan.nets.mlp_generator(info.shape, FLAGS.latent_dim, [int(u) for u in FLAGS.g_hidden])
+        generator = tfgan.nets.mlp_generator(info.shape, FLAGS.latent_dim, [int(u) for u in FLAGS.g_hidden],
+                                             **trick_net_options("generator", architecture))
         discriminator = tfgan.nets.mlp_discriminator(info.shape, [int(u) for u in FLAGS.d_hidden],
-                                                     **discriminator_options())
+                                                     **discriminator_options(),
+                                                     **trick_net_options("discriminator", architecture))
     elif architecture == "sngan":
         generator, discriminator = sngan_networks(info)
     else:
         size, _, channels = info.shape
         try:
-            generator = tfgan.nets.dcgan_generator(size, channels, FLAGS.latent_dim, FLAGS.base_filters)
+            generator = tfgan.nets.dcgan_generator(size, channels, FLAGS.latent_dim, FLAGS.base_filters,
+                                                   **trick_net_options("generator", architecture))
             discriminator = tfgan.nets.dcgan_discriminator(size, channels, FLAGS.base_filters,
-                                                           **discriminator_options())
+                                                           **discriminator_options(),
+                                                           **trick_net_options("discriminator", architecture))
         except ValueError as error:
             raise UsageError(f"--dataset={FLAGS.dataset} gives {size}x{size} images: {error} "
                              f"Set --image_size to one of them.") from None
@@ -304,11 +335,12 @@ def build_model(info):
     generator, discriminator = scale_networks(*networks)
     model_class, conditional_args = conditional_model(info)
     model = model_class(generator, discriminator, FLAGS.latent_dim, loss=FLAGS.loss, d_steps=FLAGS.d_steps,
-                        g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed, **conditional_args,
-                        **lipschitz_options())
+                        g_steps=FLAGS.g_steps, noise=FLAGS.noise, seed=FLAGS.seed,
+                        concat_real_fake=FLAGS.concat_real_fake, **conditional_args, **lipschitz_options())
     model.compile(
         d_optimizer=make_optimizer(FLAGS.d_optimizer, FLAGS.d_lr, FLAGS.d_beta1, FLAGS.d_beta2, FLAGS.d_steps),
         g_optimizer=make_optimizer(FLAGS.g_optimizer, FLAGS.g_lr, FLAGS.g_beta1, FLAGS.g_beta2, FLAGS.g_steps))
+    install_tricks(model)
     return model
 
 
@@ -359,6 +391,96 @@ def conditional_model(info):
     if FLAGS.model == "acgan":
         return tfgan.ACGAN, dict(args, aux_weight=FLAGS.aux_weight, fake_class=FLAGS.fake_class)
     return tfgan.ConditionalGAN, args
+
+
+# --- tricks (docs/tricks.md) ---
+# The trick callbacks of this run, made by install_tricks before the checkpoint is restored (their
+# state is part of it) and put first in fit's callbacks, before those that read the weights.
+TRICKS = []
+
+
+def trick_net_options(role, architecture):
+    """Keyword arguments of the network builders from the trick flags."""
+    if architecture != "dcgan":
+        for name, default in (("d_downsampling", "stride"), ("g_upsampling", "transpose")):
+            if getattr(FLAGS, name) != default:
+                raise UsageError(f"--{name}={getattr(FLAGS, name)}: needs --architecture=dcgan (got {architecture}).")
+    if not 0.0 <= FLAGS.g_dropout < 1.0:
+        raise UsageError(f"--g_dropout={FLAGS.g_dropout}: must be in [0, 1).")
+    minibatch = None if FLAGS.minibatch == "none" else FLAGS.minibatch
+    if role == "generator":
+        options = {"dropout": FLAGS.g_dropout}
+        return options if architecture != "dcgan" else {**options, "upsampling": FLAGS.g_upsampling}
+    options = {"minibatch": minibatch}
+    return options if architecture != "dcgan" else {**options, "downsampling": FLAGS.d_downsampling}
+
+
+def parse_d_steps_schedule(text):
+    """`N[:UNTIL],...` -> a function from the step to N (the last entry applies forever)."""
+    entries = []
+    try:
+        for part in text.split(","):
+            n, _, until = part.partition(":")
+            entries.append((int(n), int(until) if until else None))
+        if any(n < 1 for n, _ in entries) or any(u is None for _, u in entries[:-1]):
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"--d_steps_schedule={text}: expected N[:UNTIL_STEP],..., with positive N and an "
+                         f"UNTIL_STEP on all but the last entry, e.g. 100:500,5.") from None
+    return lambda step: next((n for n, until in entries if until is None or step < until), entries[-1][0])
+
+
+def make_tricks():
+    """The trick callbacks the flags ask for, each tagged with the flag that configures it."""
+    made = []
+    decay = ("linear", FLAGS.label_decay_steps) if FLAGS.label_decay_steps > 0 else (None, None)
+    if FLAGS.noisy_labels and FLAGS.label_smoothing != 1.0:
+        raise UsageError(f"--label_smoothing={FLAGS.label_smoothing} and --noisy_labels: choose one.")
+    if FLAGS.noisy_labels:
+        made.append(("noisy_labels", lambda: tfgan.callbacks.LabelSmoothing.noisy(
+            decay=decay[0], decay_steps=decay[1], seed=FLAGS.seed)))
+    if FLAGS.label_smoothing != 1.0:
+        made.append(("label_smoothing", lambda: tfgan.callbacks.LabelSmoothing(
+            FLAGS.label_smoothing, decay=decay[0], decay_steps=decay[1], seed=FLAGS.seed)))
+    if FLAGS.label_flip:
+        made.append(("label_flip", lambda: tfgan.callbacks.LabelFlipping(
+            FLAGS.label_flip, decay=decay[0], decay_steps=decay[1], seed=FLAGS.seed)))
+    if FLAGS.instance_noise:
+        noise_decay = None if FLAGS.instance_noise_decay == "none" else FLAGS.instance_noise_decay
+        made.append(("instance_noise", lambda: tfgan.callbacks.InstanceNoise(
+            FLAGS.instance_noise, noise_decay, FLAGS.instance_noise_steps or FLAGS.train_steps, seed=FLAGS.seed)))
+    if FLAGS.replay_size:
+        made.append(("replay_size", lambda: tfgan.callbacks.ExperienceReplay(
+            FLAGS.replay_size, FLAGS.replay_prob, seed=FLAGS.seed)))
+    if FLAGS.swap_every:
+        made.append(("swap_every", lambda: tfgan.callbacks.CheckpointSwap(
+            FLAGS.swap_every, FLAGS.swap_steps, FLAGS.swap_discriminator)))
+    if FLAGS.ema_decay:
+        made.append(("ema_decay", lambda: tfgan.callbacks.GeneratorEMA(FLAGS.ema_decay, FLAGS.ema_start)))
+    if FLAGS.diffaugment:
+        made.append(("diffaugment", lambda: tfgan.callbacks.DiffAugment(FLAGS.diffaugment, seed=FLAGS.seed)))
+    if FLAGS.d_steps_schedule:
+        if FLAGS.lr_schedule != "constant":
+            raise UsageError(f"--d_steps_schedule={FLAGS.d_steps_schedule} sets G's learning rate; it needs "
+                             f"--lr_schedule=constant (got {FLAGS.lr_schedule}).")
+        schedule = parse_d_steps_schedule(FLAGS.d_steps_schedule)
+        made.append(("d_steps_schedule", lambda: tfgan.callbacks.DStepsSchedule(schedule)))
+    return made
+
+
+def install_tricks(model):
+    """Makes the trick callbacks and lets them create (and track) their state on `model`."""
+    TRICKS.clear()
+    for flag, make in make_tricks():
+        try:
+            trick = make()
+            trick.set_model(model)
+            if hasattr(trick, "check_model"):
+                trick.check_model(model)
+        except ValueError as error:
+            value = FLAGS[flag].value
+            raise UsageError(f"--{flag}={','.join(value) if isinstance(value, list) else value}: {error}") from None
+        TRICKS.append(trick)
 
 
 def real_samples_for_plots(info):
@@ -499,7 +621,7 @@ def train(info, model, checkpoint):
                                  toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std, data_dir=FLAGS.data_dir)
     log_dir = os.path.join(workdir, "logs")
     guard = nan_guard()
-    callbacks = [guard]
+    callbacks = [guard] + TRICKS
     if tfgan.distribute.is_chief(model.distribute_strategy):  # --- scaling: only the chief writes outputs
         callbacks += [
             callbacks_lib.MetricsLogger(os.path.join(workdir, "metrics.jsonl"), FLAGS.log_every, log_dir),
