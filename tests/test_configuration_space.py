@@ -121,6 +121,8 @@ def check(config):
         callbacks = []
         for trick in config["tricks"]:
             instance = trick()
+            if hasattr(instance, "check_model"):  # what tools/train.py does when it attaches a trick
+                instance.check_model(model)
             if isinstance(instance, keras.callbacks.Callback):
                 callbacks.append(instance)
             else:

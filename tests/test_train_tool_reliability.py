@@ -83,8 +83,10 @@ def test_a_run_that_stays_non_finite_stops_and_names_the_last_good_checkpoint(tm
     run_train(*common, "--train_steps=2")
     result = run_train(*common, "--train_steps=50", "--toy_mean=1e38", check=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    lines = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
+    records = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
+    lines = [r for r in records if "warning" not in r]
     assert [(r["step"], r["nan_steps"]) for r in lines] == [(1, 0), (2, 0), (3, 1), (4, 2), (5, 3)]
+    assert [r["step"] for r in records if r.get("warning") == "non_finite"] == [3]  # TrainingMonitor names it
     assert (f"error: stopped at step 5 after 3 steps in a row with a non-finite loss or gradient "
             f"(max_nan_steps=3); the last good checkpoint is {workdir}/checkpoints/ckpt-2.") in result.stderr
     assert tf.train.latest_checkpoint(str(workdir / "checkpoints")).endswith("ckpt-2")  # none at 4 or 5

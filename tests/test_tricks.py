@@ -313,7 +313,7 @@ def test_diffaugment_translation_matches_numpy_roll_with_zero_fill():
 
 
 def test_diffaugment_needs_images():
-    with pytest.raises(ValueError, match="DiffAugment augments images"):
+    with pytest.raises(ValueError, match="`DiffAugment` augments images"):
         small_gan().fit(points(1), epochs=1, verbose=0, callbacks=[callbacks.DiffAugment()])
 
 

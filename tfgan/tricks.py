@@ -108,7 +108,7 @@ class Trick(keras.callbacks.Callback, TrainingHook):
 def _check_uses_targets(trick, model):
     loss = model.adversarial_loss
     if not loss.uses_targets:
-        raise ValueError(f"{type(trick).__name__} changes D's targets, but loss {loss.name or loss!r} takes none; "
+        raise ValueError(f"{type(trick).__name__} changes D's targets, but `loss={loss.name or loss!r}` takes none; "
                          f"use it with minimax, non_saturating or least_squares.")
 
 
@@ -560,7 +560,8 @@ class DiffAugment(Trick):
     def check_model(self, model):
         shape = _sample_shape(model)
         if len(shape) != 3:
-            raise ValueError(f"DiffAugment augments images [H, W, C], but the generator makes samples of shape {shape}.")
+            raise ValueError(f"`DiffAugment` augments images [H, W, C], but the generator makes samples of shape "
+                             f"{shape}; use it on image data.")
 
     def augment(self, x, copies=1):
         """Augments `x`, whose batch is `copies` batches stacked; each copy gets the same parameters."""
