@@ -124,7 +124,7 @@ def test_flipping_after_smoothing_swaps_the_smoothed_targets():
 
 def test_target_tricks_refuse_losses_without_targets():
     gan = small_gan(loss="hinge")
-    with pytest.raises(ValueError, match="LabelFlipping changes D's targets, but loss 'hinge'"):
+    with pytest.raises(ValueError, match="LabelFlipping changes D's targets, but `loss='hinge'`"):
         gan.fit(points(1), epochs=1, verbose=0, callbacks=[callbacks.LabelFlipping(0.1)])
 
 
