@@ -34,19 +34,24 @@ class GeneratorModule(tf.Module):
             tf.TensorSpec([], tf.int32, name="n"), tf.TensorSpec([], tf.int32, name="seed")])
 
     def _serve(self, z):
-        outputs = self.generator(z, training=False)
+        return self._outputs(self.generator(z, training=False))
+
+    def _sample(self, n, seed):
+        return self._serve(self._noise(n, seed))
+
+    def _outputs(self, outputs):
+        """uint8 `images` for image generators, float32 `samples` for vector ones."""
         if self.is_image:
             return {"images": data_lib.to_uint8(outputs)}
         return {"samples": tf.cast(outputs, tf.float32)}
 
-    def _sample(self, n, seed):
+    def _noise(self, n, seed):
+        """`n` noise vectors drawn statelessly from `seed`: the same seed, the same z anywhere."""
         shape = tf.stack([n, self.latent_dim])
         seeds = tf.stack([seed, 0])
         if self.noise == "uniform":
-            z = tf.random.stateless_uniform(shape, seeds, -1.0, 1.0)
-        else:
-            z = tf.random.stateless_normal(shape, seeds)
-        return self._serve(z)
+            return tf.random.stateless_uniform(shape, seeds, -1.0, 1.0)
+        return tf.random.stateless_normal(shape, seeds)
 
     def signatures(self):
         return {"serving_default": self.serve, "sample": self.sample}
@@ -105,19 +110,10 @@ class ConditionalGeneratorModule(GeneratorModule):
                   tf.debugging.assert_equal(tf.shape(labels)[0], tf.shape(z)[0],
                                             message="`labels` must hold one label per row of `z`")]
         with tf.control_dependencies(checks):
-            outputs = self.generator([z, labels], training=False)
-        if self.is_image:
-            return {"images": data_lib.to_uint8(outputs)}
-        return {"samples": tf.cast(outputs, tf.float32)}
+            return self._outputs(self.generator([z, labels], training=False))
 
     def _sample_conditional(self, n, seed, labels):
-        shape = tf.stack([n, self.latent_dim])
-        seeds = tf.stack([seed, 0])
-        if self.noise == "uniform":
-            z = tf.random.stateless_uniform(shape, seeds, -1.0, 1.0)
-        else:
-            z = tf.random.stateless_normal(shape, seeds)
-        return self._serve_conditional(z, labels)
+        return self._serve_conditional(self._noise(n, seed), labels)
 
 
 def generator_module(model):
