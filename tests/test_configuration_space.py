@@ -113,7 +113,7 @@ configurations = st.fixed_dictionaries({
 })
 
 
-def check(config):
+def check_configuration(config):
     try:
         model = build(config["kind"], config["loss"], config["penalty"] and config["penalty"](),
                       config["d_steps"], config["g_steps"], config["noise"])
@@ -147,11 +147,11 @@ def test_the_space_includes_what_the_library_registers():
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(configurations)
 def test_every_configuration_trains_or_is_rejected_at_construction(config):
-    check(config)
+    check_configuration(config)
 
 
 @pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configurations)
 def test_every_configuration_trains_or_is_rejected_at_construction_many(config):
-    check(config)
+    check_configuration(config)
