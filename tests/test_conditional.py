@@ -209,7 +209,7 @@ def test_sample_grid_draws_one_row_per_class(tmp_path):
     assert image.shape == (C * 9 + 1, 3 * 9 + 1, 1)  # C rows of 3 tiles of 8 pixels plus borders
     labels = grid.labels(12)
     np.testing.assert_array_equal(labels, np.repeat(np.arange(C), 3))
-    z = np.tile(grid._noise(12)[:3], (C, 1))
+    z = np.tile(gan.fixed_noise(12, grid.seed)[:3], (C, 1))
     want = tfgan.data.to_uint8(gan.generator([z, labels])).numpy()
     np.testing.assert_array_equal(image[1 + 2 * 9:1 + 2 * 9 + 8, 1 + 9:1 + 9 + 8], want[2 * 3 + 1])  # class 2, column 1
 

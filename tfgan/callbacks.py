@@ -79,19 +79,11 @@ class SampleGrid(keras.callbacks.Callback):
         if not self.written or self.written[-1] != os.path.join(self.directory, f"step_{step:06d}.png"):
             self.draw(step)
 
-    def _noise(self, count):
-        rng = np.random.default_rng(self.seed)
-        if self.model.noise == "uniform":
-            z = rng.uniform(-1.0, 1.0, (count, self.model.latent_dim))
-        else:
-            z = rng.standard_normal((count, self.model.latent_dim))
-        return z.astype(np.float32)
-
     def generate(self, count):
         """The samples of the fixed noise batch (the same batch at every step), for `labels(count)`
         when the model is conditional."""
         if self._z is None or len(self._z) != count:
-            self._z = self._noise(count)
+            self._z = self.model.fixed_noise(count, self.seed)
         labels = self.labels(count)
         with tricks.sampling_weights(self.model):
             if labels is None:

@@ -128,10 +128,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._chance = chance_loss(loss)
         self._bounded = loss.uses_targets or loss.name == "hinge"  # D loss >= 0, 0 when D is perfect
         self._targets = loss.uses_targets  # D's outputs are coded 1 for real, 0 for fake
-        rng = np.random.default_rng(self.seed)
-        shape = (self.num_samples, self.model.latent_dim)
-        z = rng.uniform(-1.0, 1.0, shape) if self.model.noise == "uniform" else rng.standard_normal(shape)
-        self._z = z.astype(np.float32)
+        self._z = self.model.fixed_noise(self.num_samples, self.seed)
 
     def on_train_batch_end(self, batch, logs=None):
         step = _step(self.model)

@@ -266,10 +266,7 @@ class Evaluation(keras.callbacks.Callback):
             truncate_jsonl(self.metrics_path, step)
         if self.log_dir and self._writer is None:
             self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "eval"))
-        rng = np.random.default_rng(self.seed)
-        shape = (self.num_samples, self.model.latent_dim)
-        z = rng.uniform(-1.0, 1.0, shape) if self.model.noise == "uniform" else rng.standard_normal(shape)
-        self._z = z.astype(np.float32)
+        self._z = self.model.fixed_noise(self.num_samples, self.seed)
         self._last_step = None
         self.best = self._read_best() if self.best_metric else None
         self._manager = None

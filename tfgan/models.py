@@ -249,6 +249,14 @@ class GAN(keras.Model):
 
         return distribute_lib.replica_rows(draw, batch_size)
 
+    def fixed_noise(self, count, seed):
+        """`count` noise vectors drawn with numpy from `seed` and this model's distribution: the same
+        batch every call, for callbacks that watch one set of samples over training."""
+        rng = np.random.default_rng(seed)
+        shape = (count, self.latent_dim)
+        z = rng.uniform(-1.0, 1.0, shape) if self.noise == "uniform" else rng.standard_normal(shape)
+        return z.astype(np.float32)
+
     def sample_labels(self, batch_size):
         """Labels for generated samples; `None` for an unconditional GAN."""
         return None
