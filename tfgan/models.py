@@ -371,7 +371,8 @@ class GAN(keras.Model):
             scaled = self.d_optimizer.scale_loss(total)  # unchanged unless loss-scaled (float16)
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, variables)
-        self._apply(self.d_optimizer, grads, variables, total)
+        d_grad_norm = _grad_norm(self.d_optimizer, grads)
+        self._apply(self.d_optimizer, grads, variables, total, d_grad_norm)
 
         logs = {"d_loss": d_loss,
                 "d_real": self._average(_per_example_mean(self.adversarial_loss.output(real_logits))),
@@ -386,7 +387,7 @@ class GAN(keras.Model):
         logs.update({k: self._average(v) for k, v in extra.items()})
         logs = {k: self._log_value(v) for k, v in logs.items()}
         # Each replica holds a share of the gradient; the mean of their norms is what is cheap to log.
-        logs["d_grad_norm"] = self._log_value(_grad_norm(self.d_optimizer, grads), tf.distribute.ReduceOp.MEAN)
+        logs["d_grad_norm"] = self._log_value(d_grad_norm, tf.distribute.ReduceOp.MEAN)
         return logs
 
     def _discriminate_together(self, real, fake, real_labels, fake_labels):
@@ -417,26 +418,26 @@ class GAN(keras.Model):
             scaled = self.g_optimizer.scale_loss(g_loss)
         variables = self.generator.trainable_variables
         grads = tape.gradient(scaled, variables)
-        self._apply(self.g_optimizer, grads, variables, g_loss)
+        g_grad_norm = _grad_norm(self.g_optimizer, grads)
+        self._apply(self.g_optimizer, grads, variables, g_loss, g_grad_norm)
         return {"g_loss": self._log_value(g_loss),
-                "g_grad_norm": self._log_value(_grad_norm(self.g_optimizer, grads), tf.distribute.ReduceOp.MEAN)}
+                "g_grad_norm": self._log_value(g_grad_norm, tf.distribute.ReduceOp.MEAN)}
 
-    def _apply(self, optimizer, grads, variables, loss):
+    def _apply(self, optimizer, grads, variables, loss, grad_norm):
         """Applies `grads` unless `loss` or a gradient is not finite on some replica.
 
         The skip is a `tf.cond` around `apply_gradients`, so a skipped update leaves the weights and
         the optimizer's whole state (iterations, Adam's moments) as they were, where zeroed gradients
-        would still move the moments. The step is then counted in `nan_steps`.
+        would still move the moments. The step is then counted in `nan_steps`. The gradients are
+        checked through their global norm (logged anyway), which is NaN or inf when any of them is,
+        and also when their squared norm overflows float32.
         """
-        checks = [tf.reduce_all(tf.math.is_finite(loss))]
+        finite = tf.math.is_finite(loss)
         # A loss-scaled optimizer sees its own overflowing gradients, to skip them and lower its scale.
         if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            for g in grads:
-                if g is not None:
-                    checks.append(tf.reduce_all(tf.math.is_finite(
-                        g.values if isinstance(g, tf.IndexedSlices) else g)))
+            finite = tf.logical_and(finite, tf.math.is_finite(grad_norm))
         # All replicas must take the same branch: apply_gradients all-reduces inside it.
-        bad = self._log_value(1.0 - tf.cast(tf.reduce_all(tf.stack(checks)), tf.float32))
+        bad = self._log_value(1.0 - tf.cast(finite, tf.float32))
         finite = tf.equal(bad, 0.0)
 
         def update(grads):
@@ -559,6 +560,10 @@ class _DataRangeWarning(keras.callbacks.Callback):
     steps copy two scalars), so the data are not read twice (peeking at a shuffled pipeline would
     fill its shuffle buffer), and this callback reads the result once.
     """
+
+    # Keras runs batch-end hooks of async-safe callbacks in a thread; any other would make every
+    # step wait for the previous one's logs.
+    async_safe = True
 
     def on_train_begin(self, logs=None):
         self._pending = not bool(self.model._data_range_seen.numpy())

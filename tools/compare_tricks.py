@@ -1,12 +1,13 @@
 r"""Trains the nsgan_grid recipe with and without the anti-collapse tricks and scores mode coverage.
 
-    python tools/compare_tricks.py --train_steps=1000 --seeds=0,1,2 --outdir=runs/tricks_grid
+    python tools/compare_tricks.py --train_steps=6000 --seeds=0,1,2 --outdir=runs/tricks_grid
 
-The networks, loss, optimizers and batch are those of `flags/nsgan_grid.flags` (MLPs 256x3,
-latent 16, Adam(5e-4, beta1=0.5), batch 256, non-saturating loss). Each `--configs` entry is one
-training run per seed, in this process (no checkpoints, exports or sample grids, to keep runs short on
-a shared CPU). A `GeneratorEMA(--ema_decay)` rides along on every run: it never changes training, so
-each run is scored twice, with the training weights and with their average (`+ema` rows).
+The networks, loss, optimizers and batch are those of `flags/nsgan_grid.flags` (MLPs 256x3, latent 2,
+Adam(1e-3, beta1=0.5) decaying linearly to 0 over the run, batch 256, non-saturating loss). Each
+`--configs` entry is one training run per seed, in this process (no checkpoints, exports or sample
+grids, to keep runs short on a shared CPU). A `GeneratorEMA(--ema_decay)` rides along on every run: it
+never changes training, so each run is scored twice, with the training weights and with their average
+(`+ema` rows).
 
 Scores: `tfgan.metrics.mode_coverage` of 2,500 samples (noise seed 1234). Prints one JSON line per
 score, appends it to `OUTDIR/results.jsonl`, and writes the scatter `OUTDIR/CONFIG_sSEED.png`.
@@ -34,8 +35,10 @@ CONFIGS = {
     "replay": lambda: ({}, [callbacks.ExperienceReplay(size=2560, probability=0.5)]),
 }
 
+LATENT_DIM = 2
+
 FLAGS = flags.FLAGS
-flags.DEFINE_integer("train_steps", 1000, "Training steps of every run.")
+flags.DEFINE_integer("train_steps", 6000, "Training steps of every run.")
 flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds.")
 flags.DEFINE_list("configs", list(CONFIGS), f"Configurations, from {sorted(CONFIGS)}.")
 flags.DEFINE_float("ema_decay", 0.999, "Decay of the GeneratorEMA scored alongside every run.")
@@ -46,15 +49,19 @@ flags.DEFINE_integer("num_samples", 2500, "Samples scored per run.")
 def run(name, seed, dataset, info):
     keras.utils.set_random_seed(seed)
     d_options, tricks = CONFIGS[name]()
-    generator = tfgan.nets.mlp_generator(2, 16, (256, 256, 256))
+    generator = tfgan.nets.mlp_generator(2, LATENT_DIM, (256, 256, 256))
     discriminator = tfgan.nets.mlp_discriminator(2, (256, 256, 256), **d_options)
-    gan = tfgan.GAN(generator, discriminator, 16, loss="non_saturating", seed=seed)
-    gan.compile(d_optimizer=keras.optimizers.Adam(5e-4, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(5e-4, beta_1=0.5))
+    gan = tfgan.GAN(generator, discriminator, LATENT_DIM, loss="non_saturating", seed=seed)
+
+    def adam():
+        return keras.optimizers.Adam(
+            keras.optimizers.schedules.PolynomialDecay(1e-3, FLAGS.train_steps, end_learning_rate=0.0), beta_1=0.5)
+
+    gan.compile(d_optimizer=adam(), g_optimizer=adam())
     ema = callbacks.GeneratorEMA(FLAGS.ema_decay)
     history = gan.fit(dataset, steps_per_epoch=FLAGS.train_steps, epochs=1, verbose=0,
                       callbacks=tricks + [ema]).history
-    z = np.random.default_rng(1234).normal(size=(FLAGS.num_samples, 16)).astype(np.float32)
+    z = np.random.default_rng(1234).normal(size=(FLAGS.num_samples, LATENT_DIM)).astype(np.float32)
     real = tfgan.data.mixture_samples("grid", 2000, seed=1)[0]
     records = []
     for suffix, weights in (("", None), ("+ema", ema)):
