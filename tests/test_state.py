@@ -95,3 +95,24 @@ def test_keras_file_round_trip_keeps_networks_optimizers_and_config(tmp_path):
     gan.fit(batch, verbose=0)
     loaded.fit(batch, verbose=0)
     np.testing.assert_allclose(loaded.generator.get_weights()[0], gan.generator.get_weights()[0], atol=1e-6)
+
+
+def test_checkpoint_resumes_the_gradient_penalty_draws(tmp_path):
+    def gp_gan():
+        gan = tfgan.GAN(tfgan.nets.mlp_generator(2, 2, (4,)), tfgan.nets.mlp_discriminator(2, (4,)), 2,
+                        loss="wasserstein", penalty=tfgan.GradientPenalty(1.0, seed=5), seed=3)
+        gan.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
+        return gan
+
+    gan = gp_gan()
+    ckpt = callbacks.TrainingCheckpoint(str(tmp_path), every=3)
+    ckpt.set_model(gan)
+    x = tf.data.Dataset.from_tensor_slices(np.ones((24, 2), np.float32)).batch(8)
+    gan.fit(x, epochs=1, verbose=0, callbacks=[ckpt])
+    advanced = gan.penalty.seed_generator.state.numpy()
+    fresh = gp_gan()
+    assert not np.array_equal(fresh.penalty.seed_generator.state.numpy(), advanced)  # 3 steps drew from it
+    restore = callbacks.TrainingCheckpoint(str(tmp_path))
+    restore.set_model(fresh)
+    restore.restore()
+    np.testing.assert_array_equal(fresh.penalty.seed_generator.state.numpy(), advanced)

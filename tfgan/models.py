@@ -127,6 +127,9 @@ class GAN(keras.Model):
         self._step_skipped = keras.Variable(0, dtype="int64", trainable=False, name="step_skipped",
                                             aggregation="only_first_replica")
         self.track_state("nan_steps", self.nan_steps)
+        # A penalty's own random draws (WGAN-GP's mixing weights) continue where they were on resume.
+        if getattr(self.penalty, "seed_generator", None) is not None:
+            self.track_state("penalty_seed", self.penalty.seed_generator.state)
         # Range of the first batch of images `fit` sees; `fit` warns once when it is outside [-1, 1].
         self._data_range = keras.Variable([0.0, 0.0], trainable=False, name="data_range",
                                           aggregation="only_first_replica")
@@ -560,10 +563,6 @@ class _DataRangeWarning(keras.callbacks.Callback):
     steps copy two scalars), so the data are not read twice (peeking at a shuffled pipeline would
     fill its shuffle buffer), and this callback reads the result once.
     """
-
-    # Keras runs batch-end hooks of async-safe callbacks in a thread; any other would make every
-    # step wait for the previous one's logs.
-    async_safe = True
 
     def on_train_begin(self, logs=None):
         self._pending = not bool(self.model._data_range_seen.numpy())
