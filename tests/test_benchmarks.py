@@ -101,3 +101,17 @@ def test_mode_collapse_demo_scores_each_snapshot(tmp_path):
         assert [s["step"] for s in report[recipe]] == [round(steps / 2), steps]
     assert all(0 <= s["modes"] <= 25 and 0 <= s["high_quality"] <= 1 for r in report.values() for s in r)
     assert out.stat().st_size > 1000
+
+
+def test_compare_tricks_summary_tables_every_seed_of_every_configuration(tmp_path):
+    records = [{"config": "baseline", "seed": 0, "modes": 20.0, "high_quality": 0.9, "kl": 0.3},
+               {"config": "baseline", "seed": 1, "modes": 24.0, "high_quality": 0.8, "kl": 0.1},
+               {"config": "replay", "seed": 0, "modes": 25.0, "high_quality": 0.95, "kl": 0.0},
+               {"config": "baseline", "seed": 1, "modes": 22.0, "high_quality": 0.7, "kl": 0.2}]  # a rerun
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = run_tool("tools/compare_tricks.py", "--summarize", f"--outdir={tmp_path}", timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = (tmp_path / "table.md").read_text()
+    assert "| baseline | 2 | 20, 22 | 21.0 | 90.0, 70.0 | 80.0 | 0.250 |" in table
+    assert "| replay | 1 | 25 | 25.0 | 95.0 | 95.0 | 0.000 |" in table
+    assert (tmp_path / "scatter.png").exists()

@@ -10,7 +10,10 @@ never changes training, so each run is scored twice, with the training weights a
 (`+ema` rows).
 
 Scores: `tfgan.metrics.mode_coverage` of 2,500 samples (noise seed 1234). Prints one JSON line per
-score, appends it to `OUTDIR/results.jsonl`, and writes the scatter `OUTDIR/CONFIG_sSEED.png`.
+score, appends it to `OUTDIR/results.jsonl`, and writes the scatter `OUTDIR/CONFIG_sSEED.png`. Then (or
+alone, with `--summarize`, after runs split over several processes) it writes `OUTDIR/table.md`, the
+per-configuration table of every score in `results.jsonl`, and `OUTDIR/scatter.png`, the scatters with one
+row per configuration and one column per seed.
 """
 
 import json
@@ -44,6 +47,7 @@ flags.DEFINE_list("configs", list(CONFIGS), f"Configurations, from {sorted(CONFI
 flags.DEFINE_float("ema_decay", 0.999, "Decay of the GeneratorEMA scored alongside every run.")
 flags.DEFINE_string("outdir", "runs/tricks_grid", "Where results and scatter plots go.")
 flags.DEFINE_integer("num_samples", 2500, "Samples scored per run.")
+flags.DEFINE_bool("summarize", False, "Only write table.md and scatter.png from OUTDIR/results.jsonl.")
 
 
 def run(name, seed, dataset, info):
@@ -79,9 +83,47 @@ def run(name, seed, dataset, info):
     return records
 
 
+def summarize():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = {}
+    for line in open(os.path.join(FLAGS.outdir, "results.jsonl")):
+        record = json.loads(line)
+        records.setdefault(record["config"], {})[record["seed"]] = record  # a rerun replaces its seed
+    lines = ["| configuration | seeds | modes (of 25), per seed | mean modes | high-quality %, per seed | mean HQ % "
+             "| KL, mean |", "|---|---|---|---|---|---|---|"]
+    for config, by_seed in records.items():
+        runs = [by_seed[seed] for seed in sorted(by_seed)]
+        modes = [int(r["modes"]) for r in runs]
+        quality = [100 * r["high_quality"] for r in runs]
+        lines.append(f"| {config} | {len(runs)} | {', '.join(map(str, modes))} | {np.mean(modes):.1f} | "
+                     f"{', '.join(f'{q:.1f}' for q in quality)} | {np.mean(quality):.1f} | "
+                     f"{np.mean([r['kl'] for r in runs]):.3f} |")
+    open(os.path.join(FLAGS.outdir, "table.md"), "w").write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    seeds = sorted({seed for by_seed in records.values() for seed in by_seed})
+    figure, axes = plt.subplots(len(records), len(seeds), figsize=(2.4 * len(seeds), 2.4 * len(records)),
+                                squeeze=False)
+    for row, (config, by_seed) in enumerate(records.items()):
+        for col, seed in enumerate(seeds):
+            ax = axes[row][col]
+            ax.axis("off")
+            path = os.path.join(FLAGS.outdir, f"{config}_s{seed}.png")
+            if seed in by_seed and os.path.exists(path):
+                ax.imshow(plt.imread(path))
+    figure.tight_layout()
+    figure.savefig(os.path.join(FLAGS.outdir, "scatter.png"), dpi=80)
+
+
 def main(argv):
     del argv
     os.makedirs(FLAGS.outdir, exist_ok=True)
+    if FLAGS.summarize:
+        summarize()
+        return
     for name in FLAGS.configs:
         if name not in CONFIGS:
             print(f"error: --configs={name}: expected one of {sorted(CONFIGS)}.", file=sys.stderr)
@@ -94,6 +136,7 @@ def main(argv):
                 print(json.dumps(record), flush=True)
                 with open(os.path.join(FLAGS.outdir, "results.jsonl"), "a") as f:
                     f.write(json.dumps(record) + "\n")
+    summarize()
 
 
 if __name__ == "__main__":
