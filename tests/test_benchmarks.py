@@ -88,6 +88,20 @@ def test_benchmark_2d_table_scores_each_run_and_lists_the_published_numbers(tmp_
     assert (tmp_path / "scatter.png").stat().st_size > 1000
 
 
+def test_benchmark_digits_table_scores_a_conditional_recipe_on_every_metric(tmp_path):
+    result = run_tool("tools/benchmark_digits.py", "--recipes=acgan,nope", "--seeds=0", "--train_steps=2",
+                      "--num_samples=200", f"--outdir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = json.load(open(tmp_path / "results.json"))["acgan"]
+    assert run["seed"] == 0 and run["cpu_minutes"] > 0
+    assert run["fd"] > 0 and run["kid"] > 0 and 0 <= run["precision"] <= 1 and 0 <= run["recall"] <= 1
+    assert 1 <= run["classes_covered"] <= 10 and run["class_kl"] >= 0
+    table = (tmp_path / "table.md").read_text()
+    assert f"| `acgan_digits` | 1 | {run['fd']:.2f} ± 0.00 |" in table
+    assert "Skipped (no flagfile): nope_digits" in table
+    assert (tmp_path / "samples.png").stat().st_size > 1000
+
+
 def test_mode_collapse_demo_scores_each_snapshot(tmp_path):
     out = tmp_path / "collapse.png"
     result = run_tool("tools/demos/mode_collapse.py", "--recipes=nsgan_ring,r1gan_grid", "--step_scale=0.002",

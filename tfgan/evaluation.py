@@ -169,11 +169,16 @@ def resolve_metrics(dataset, metrics=None, shape=None):
 
 def load_sampler(path):
     """`sample(n, seed) -> numpy samples` from an exported generator's `sample` signature, and the
-    shape of one sample; `ValueError` when `path` holds no such SavedModel."""
+    shape of one sample; `ValueError` when `path` holds no such SavedModel.
+
+    A class-conditional generator is asked for the classes in turn (label `i % num_classes` for sample
+    `i`), so its samples hold every class equally, as the data does.
+    """
     if not os.path.isfile(os.path.join(path, "saved_model.pb")):
         raise ValueError(f"`{path}` is not a SavedModel directory (expected tools/train.py's WORKDIR/generator).")
     try:
-        signature = tf.saved_model.load(path).signatures["sample"]
+        module = tf.saved_model.load(path)
+        signature = module.signatures["sample"]
     except (OSError, KeyError, ValueError, tf.errors.OpError) as error:
         raise ValueError(f"`{path}` has no generator with a `sample` signature ({type(error).__name__}).") from None
     outputs = signature.structured_outputs
@@ -182,7 +187,10 @@ def load_sampler(path):
         raise ValueError(f"The `sample` signature of `{path}` outputs {sorted(outputs)}, not images or samples.")
 
     def sample(n, seed):
-        return signature(n=tf.constant(n, tf.int32), seed=tf.constant(seed, tf.int32))[key].numpy()
+        inputs = {"n": tf.constant(n, tf.int32), "seed": tf.constant(seed, tf.int32)}
+        if "labels" in signature.structured_input_signature[1]:
+            inputs["labels"] = tf.range(n, dtype=tf.int32) % module.num_classes
+        return signature(**inputs)[key].numpy()
 
     return sample, tuple(outputs[key].shape[1:])
 

@@ -12,8 +12,6 @@ seed 0). Recipes whose flagfile is missing are skipped with a note.
 
 import json
 import os
-import resource
-import subprocess
 import sys
 import time
 
@@ -21,6 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
+
+from benchmarks import recipes  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,23 +39,6 @@ flags.DEFINE_string("outdir", "runs/benchmark_2d", "Where runs and results go.")
 flags.DEFINE_integer("num_samples", 2500, "Samples evaluated per run.")
 flags.DEFINE_integer("train_steps", 0, "Override the recipes' --train_steps (0: keep them).")
 FLAGS = flags.FLAGS
-
-
-def train(recipe, dataset, seed, workdir):
-    """Runs the recipe unless its workdir already holds a finished export; returns CPU minutes."""
-    done = os.path.join(workdir, "cpu_minutes.json")
-    if os.path.exists(done):
-        return json.load(open(done))["cpu_minutes"]
-    args = [sys.executable, os.path.join(ROOT, "tools", "train.py"), f"--flagfile=flags/{recipe}_{dataset}.flags",
-            f"--workdir={workdir}", f"--seed={seed}", "--verbose=0"]
-    if FLAGS.train_steps:
-        args.append(f"--train_steps={FLAGS.train_steps}")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(args, cwd=ROOT, check=True, capture_output=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    minutes = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / 60
-    json.dump({"cpu_minutes": minutes}, open(done, "w"))
-    return minutes
 
 
 def evaluate(workdir, dataset, seed):
@@ -94,7 +77,7 @@ def main(argv):
             for seed in (int(s) for s in FLAGS.seeds):
                 workdir = os.path.join(FLAGS.outdir, f"{recipe}_{dataset}_s{seed}")
                 start = time.time()
-                minutes = train(recipe, dataset, seed, workdir)
+                minutes = recipes.train(f"{recipe}_{dataset}", seed, workdir, FLAGS.train_steps)
                 samples, scores = evaluate(workdir, dataset, seed)
                 runs.append({"seed": seed, "cpu_minutes": minutes, **scores})
                 scatters.setdefault((recipe, dataset), samples)

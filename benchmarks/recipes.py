@@ -1,0 +1,36 @@
+"""Runs a recipe's flagfile through tools/train.py in its own workdir, once: the benchmark tables' runner."""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def train(recipe, seed, workdir, train_steps=0):
+    """Trains `flags/<recipe>.flags` with `--seed` into `workdir` and returns the CPU minutes it took.
+
+    A workdir that already holds a finished run (its `cpu_minutes.json`) is reused as it is, so a table
+    can be extended seed by seed; a killed run resumes from its last checkpoint.
+    """
+    workdir = os.path.abspath(workdir)
+    done = os.path.join(workdir, "cpu_minutes.json")
+    if os.path.exists(done):
+        with open(done) as f:
+            return json.load(f)["cpu_minutes"]
+    args = [sys.executable, os.path.join(ROOT, "tools", "train.py"), f"--flagfile=flags/{recipe}.flags",
+            f"--workdir={workdir}", f"--seed={seed}", "--verbose=0"]
+    if train_steps:
+        args.append(f"--train_steps={train_steps}")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    completed = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
+                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if completed.returncode:
+        raise RuntimeError(f"{recipe} (seed {seed}) failed:\n{completed.stderr[-3000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    minutes = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / 60
+    with open(done, "w") as f:
+        json.dump({"cpu_minutes": minutes}, f)
+    return minutes
