@@ -9,6 +9,11 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def finished(workdir):
+    """Whether `workdir` holds a run that `train` finished."""
+    return os.path.exists(os.path.join(os.path.abspath(workdir), "cpu_minutes.json"))
+
+
 def train(recipe, seed, workdir, train_steps=0):
     """Trains `flags/<recipe>.flags` with `--seed` into `workdir` and returns the CPU minutes it took.
 
@@ -17,7 +22,7 @@ def train(recipe, seed, workdir, train_steps=0):
     """
     workdir = os.path.abspath(workdir)
     done = os.path.join(workdir, "cpu_minutes.json")
-    if os.path.exists(done):
+    if finished(workdir):
         with open(done) as f:
             return json.load(f)["cpu_minutes"]
     args = [sys.executable, os.path.join(ROOT, "tools", "train.py"), f"--flagfile=flags/{recipe}.flags",

@@ -84,8 +84,16 @@ def test_benchmark_2d_table_scores_each_run_and_lists_the_published_numbers(tmp_
         assert r["cpu_minutes"] > 0
     table = (tmp_path / "table.md").read_text()
     assert "| ring | nsgan | 2 |" in table and "PacGAN4 (PacGAN Table 1) | | 7.8 | 95.9" in table
+    assert "VEEGAN (VEEGAN Table 1) | | 8.0 | 52.9" in table
+    assert f"| {runs[0]['modes']} / {100 * runs[0]['high_quality']:.1f}, {runs[1]['modes']} /" in table
     assert "Skipped (no flagfile): nope_ring" in table
     assert (tmp_path / "scatter.png").stat().st_size > 1000
+    # Tabulating finished runs only: seed 2 was never trained, so it is left out rather than trained.
+    again = run_tool("tools/benchmark_2d.py", "--recipes=nsgan", "--datasets=ring", "--seeds=0,1,2",
+                     "--notrain_missing", f"--outdir={tmp_path}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.load(open(tmp_path / "results.json"))["nsgan_ring"] == runs
+    assert not (tmp_path / "nsgan_ring_s2").exists()
 
 
 def test_benchmark_digits_table_scores_a_conditional_recipe_on_every_metric(tmp_path):
@@ -104,13 +112,15 @@ def test_benchmark_digits_table_scores_a_conditional_recipe_on_every_metric(tmp_
 
 def test_mode_collapse_demo_scores_each_snapshot(tmp_path):
     out = tmp_path / "collapse.png"
-    result = run_tool("tools/demos/mode_collapse.py", "--recipes=nsgan_ring,r1gan_grid", "--step_scale=0.002",
+    collapse = os.path.join("tools", "demos", "nsgan_ring_collapse.flags")  # a flagfile given by its path
+    result = run_tool("tools/demos/mode_collapse.py", f"--recipes={collapse},r1gan_grid", "--step_scale=0.002",
                       "--snapshots=0.5,1.0", f"--out={out}")
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert sorted(report) == ["nsgan_ring", "r1gan_grid"]
-    for recipe in report:  # 0.2% of each recipe's --train_steps, snapshots at half and all of it
-        text = open(os.path.join(ROOT, "flags", f"{recipe}.flags")).read()
+    assert sorted(report) == ["nsgan_ring_collapse", "r1gan_grid"]
+    paths = {"nsgan_ring_collapse": collapse, "r1gan_grid": os.path.join("flags", "r1gan_grid.flags")}
+    for recipe, path in paths.items():  # 0.2% of each recipe's --train_steps, snapshots at half and all of it
+        text = open(os.path.join(ROOT, path)).read()
         steps = round(0.002 * int(text.split("--train_steps=")[1].split()[0]))
         assert [s["step"] for s in report[recipe]] == [round(steps / 2), steps]
     assert all(0 <= s["modes"] <= 25 and 0 <= s["high_quality"] <= 1 for r in report.values() for s in r)

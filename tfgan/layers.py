@@ -1,4 +1,4 @@
-"""Layers for GAN networks: minibatch features for D, sub-pixel upsampling and noise dropout for G."""
+"""Layers for GAN networks: minibatch and Fourier features for D, sub-pixel upsampling and noise dropout for G."""
 
 import keras
 import tensorflow as tf
@@ -92,6 +92,57 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "group_size": self.group_size, "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="tfgan")
+class FourierFeatures(keras.layers.Layer):
+    """Fixed random Fourier features of low-dimensional inputs (Tancik et al. 2020):
+
+        x [batch, d] -> concat([sin(x B), cos(x B)])   [batch, num_features],   B ~ N(0, scale^2) [d, num_features / 2]
+
+    B is drawn once from `seed` and never trained (it is saved with the layer's weights). The
+    Jacobian J satisfies J^T J = B B^T, so the layer is exactly sigma_max(B)-Lipschitz: in front of a
+    spectrally normalized MLP it keeps the critic Lipschitz, with a known constant, while giving the
+    first normalized layer `num_features` inputs instead of d. With d = 2 that layer's kernel has rank
+    2, so a spectral norm of 1 leaves its units almost no weight to share (see docs/lipschitz.md).
+
+    Args:
+        num_features: output size, an even positive integer.
+        scale: std of the frequencies B (radians per unit of x); sets the finest detail D can see.
+        seed: seed of B.
+
+    Reference:
+        Tancik et al., Fourier Features Let Networks Learn High Frequency Functions in Low Dimensional
+        Domains, NeurIPS 2020.
+    """
+
+    def __init__(self, num_features=256, scale=1.0, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        _check_positive_int("num_features", num_features)
+        if num_features % 2:
+            raise ValueError(f"`num_features` must be even (a sine and a cosine per frequency). "
+                             f"Received: `num_features={num_features!r}`.")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+            raise ValueError(f"`scale` must be a positive number. Received: `scale={scale!r}`.")
+        self.num_features, self.scale, self.seed = num_features, float(scale), int(seed)
+
+    def build(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(f"FourierFeatures takes [batch, features] inputs. "
+                             f"Received: input_shape={tuple(input_shape)}.")
+        self.frequencies = self.add_weight(
+            shape=(input_shape[-1], self.num_features // 2), trainable=False, name="frequencies",
+            initializer=keras.initializers.RandomNormal(stddev=self.scale, seed=self.seed))
+
+    def call(self, x):
+        projection = tf.matmul(x, self.frequencies)
+        return tf.concat([tf.sin(projection), tf.cos(projection)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.num_features,)
+
+    def get_config(self):
+        return {**super().get_config(), "num_features": self.num_features, "scale": self.scale, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="tfgan")

@@ -116,13 +116,15 @@ def _maybe_sn(layer, spectral_norm):
 
 
 def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, name="mlp_discriminator", *,
-                      spectral_norm=False, layer_norm=False, minibatch=None):
+                      spectral_norm=False, layer_norm=False, minibatch=None, fourier_features=0, fourier_scale=1.0):
     """A fully connected discriminator: x (flattened) -> LeakyReLU hidden layers -> one logit.
 
     `spectral_norm=True` wraps every Dense layer in spectral normalization (SNGAN); `layer_norm=True`
     adds LayerNormalization after each hidden Dense layer, the normalization WGAN-GP allows in a
     critic (BatchNorm would couple the examples the per-example gradient penalty treats apart);
-    `minibatch` (`"stddev"` or `"discrimination"`) adds minibatch features before the logit.
+    `minibatch` (`"stddev"` or `"discrimination"`) adds minibatch features before the logit;
+    `fourier_features=n` maps x to n fixed random Fourier features of frequency std `fourier_scale`
+    first (`tfgan.layers.FourierFeatures`), what lets an SN critic resolve 2-D data.
     """
     shape = _shape("input_shape", input_shape)
     _check_units(hidden_units)
@@ -131,6 +133,8 @@ def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, 
     _check_choice("minibatch", minibatch, MINIBATCH)
     inputs = keras.Input(shape, name="x")
     x = keras.layers.Flatten()(inputs) if len(shape) > 1 else inputs
+    if fourier_features:
+        x = layers_lib.FourierFeatures(fourier_features, fourier_scale, name="fourier_features")(x)
     for i, units in enumerate(hidden_units):
         x = _maybe_sn(keras.layers.Dense(units, name=f"dense_{i}"), spectral_norm)(x)
         if layer_norm:

@@ -6,8 +6,9 @@ r"""The 2-D table: recipes on `ring` and `grid` over several seeds, next to the 
 Each run is `tools/train.py --flagfile=flags/<recipe>_<dataset>.flags --seed=S` in its own workdir
 (existing finished runs are reused), evaluated on 2,500 samples from its exported generator with
 `tfgan.metrics.mode_coverage` (as DESIGN.md defines it). Writes `results.json`, `table.md` (modes /
-high-quality % / KL as mean +- std with CPU minutes) and `scatter.png` (one panel per recipe and data set,
-seed 0). Recipes whose flagfile is missing are skipped with a note.
+high-quality % / KL as mean +- std and per seed, with CPU minutes, next to PacGAN's and VEEGAN's Table 1)
+and `scatter.png` (one panel per recipe and data set, seed 0). Recipes whose flagfile is missing are
+skipped with a note.
 """
 
 import json
@@ -24,12 +25,21 @@ from benchmarks import recipes  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Lin et al. 2018 (PacGAN), Table 1: modes / high-quality % on 2,500 samples.
+# Modes / high-quality % on 2,500 samples, quoted (not rerun): Lin et al. 2018 (PacGAN), Table 1, and
+# Srivastava et al. 2017 (VEEGAN), Table 1, whose runs use other nets and budgets than PacGAN's.
 PUBLISHED = {
     ("ring", "GAN (PacGAN Table 1)"): (6.3, 98.2),
     ("ring", "PacGAN4 (PacGAN Table 1)"): (7.8, 95.9),
+    ("ring", "GAN (VEEGAN Table 1)"): (1.0, 99.3),
+    ("ring", "ALI (VEEGAN Table 1)"): (2.8, 0.13),
+    ("ring", "Unrolled GAN (VEEGAN Table 1)"): (7.6, 35.6),
+    ("ring", "VEEGAN (VEEGAN Table 1)"): (8.0, 52.9),
     ("grid", "GAN (PacGAN Table 1)"): (17.3, 94.8),
     ("grid", "PacGAN4 (PacGAN Table 1)"): (24.8, 93.6),
+    ("grid", "GAN (VEEGAN Table 1)"): (3.3, 0.5),
+    ("grid", "ALI (VEEGAN Table 1)"): (15.8, 1.6),
+    ("grid", "Unrolled GAN (VEEGAN Table 1)"): (23.6, 16.0),
+    ("grid", "VEEGAN (VEEGAN Table 1)"): (24.6, 40.0),
 }
 
 flags.DEFINE_list("recipes", ["gan", "nsgan", "lsgan", "wgan", "wgan_gp", "sngan", "r1gan"], "Recipes.")
@@ -38,6 +48,8 @@ flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds.")
 flags.DEFINE_string("outdir", "runs/benchmark_2d", "Where runs and results go.")
 flags.DEFINE_integer("num_samples", 2500, "Samples evaluated per run.")
 flags.DEFINE_integer("train_steps", 0, "Override the recipes' --train_steps (0: keep them).")
+flags.DEFINE_bool("train_missing", True, "Train runs not yet finished in --outdir; with --notrain_missing, "
+                  "tabulate the finished ones only (recipes may then have different numbers of seeds).")
 FLAGS = flags.FLAGS
 
 
@@ -76,6 +88,8 @@ def main(argv):
             runs = []
             for seed in (int(s) for s in FLAGS.seeds):
                 workdir = os.path.join(FLAGS.outdir, f"{recipe}_{dataset}_s{seed}")
+                if not FLAGS.train_missing and not recipes.finished(workdir):
+                    continue
                 start = time.time()
                 minutes = recipes.train(f"{recipe}_{dataset}", seed, workdir, FLAGS.train_steps)
                 samples, scores = evaluate(workdir, dataset, seed)
@@ -83,22 +97,25 @@ def main(argv):
                 scatters.setdefault((recipe, dataset), samples)
                 print(json.dumps({"recipe": recipe, "dataset": dataset, "seed": seed, **runs[-1],
                                   "wall_seconds": round(time.time() - start, 1)}), flush=True)
-            results[f"{recipe}_{dataset}"] = runs
+            if runs:
+                results[f"{recipe}_{dataset}"] = runs
     json.dump(results, open(os.path.join(FLAGS.outdir, "results.json"), "w"), indent=1)
 
-    lines = ["| data | recipe | seeds | modes | high-quality % | KL | all seeds 100% modes and >= 90% HQ | CPU min / run |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| data | recipe | seeds | modes | high-quality % | KL | all seeds 100% modes and >= 90% HQ | "
+             "per seed (modes / HQ %) | CPU min / run |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for key, runs in results.items():
         recipe, dataset = key.rsplit("_", 1)
         total = len(tfgan.data.info(dataset).modes)
         good = all(r["modes"] == total and r["high_quality"] >= 0.9 for r in runs)
+        per_seed = ", ".join(f"{r['modes']} / {100 * r['high_quality']:.1f}" for r in runs)
         lines.append(f"| {dataset} | {recipe} | {len(runs)} | {mean_std([r['modes'] for r in runs])} / {total} | "
                      f"{mean_std([100 * r['high_quality'] for r in runs])} | "
                      f"{np.mean([r['kl'] for r in runs]):.3f} ± {np.std([r['kl'] for r in runs]):.3f} | "
-                     f"{'yes' if good else 'no'} | {np.mean([r['cpu_minutes'] for r in runs]):.1f} |")
+                     f"{'yes' if good else 'no'} | {per_seed} | {np.mean([r['cpu_minutes'] for r in runs]):.1f} |")
     for (dataset, name), (modes, hq) in PUBLISHED.items():
         if dataset in FLAGS.datasets:
-            lines.append(f"| {dataset} | {name} | | {modes} | {hq} | | | |")
+            lines.append(f"| {dataset} | {name} | | {modes} | {hq} | | | | |")
     if skipped:
         lines.append(f"\nSkipped (no flagfile): {', '.join(skipped)}")
     open(os.path.join(FLAGS.outdir, "table.md"), "w").write("\n".join(lines) + "\n")

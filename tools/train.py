@@ -106,6 +106,9 @@ flags.DEFINE_bool("critic_schedule", False, "WGAN's schedule: 100 critic updates
                   "G updates and every 500th.")
 flags.DEFINE_bool("spectral_norm", False, "Spectral normalization on every D layer (no BatchNorm in D).")
 flags.DEFINE_bool("layer_norm", False, "LayerNorm instead of BatchNorm in D (for gradient-penalty critics).")
+flags.DEFINE_integer("d_fourier_features", 0, "MLP D only: map x to this many fixed random Fourier features first "
+                     "(an even number; 0: off); lets a spectrally normalized critic resolve 2-D data.")
+flags.DEFINE_float("d_fourier_scale", 1.0, "Std of those features' frequencies (radians per unit of x).")
 # --- evaluation and diagnosis ---
 flags.DEFINE_integer("eval_every", 0, "Steps between sample-quality evaluations written to metrics.jsonl (0: none).")
 flags.DEFINE_list("eval_metrics", None, "Metrics of each evaluation (default: the data's offline metrics; see "
@@ -160,6 +163,11 @@ def check_lipschitz_flags():
         raise UsageError(f"--penalty_every={FLAGS.penalty_every}: must be a positive integer.")
     if FLAGS.spectral_norm and FLAGS.layer_norm:
         raise UsageError("--spectral_norm and --layer_norm: choose one normalization for D.")
+    if FLAGS.d_fourier_features < 0 or FLAGS.d_fourier_features % 2:
+        raise UsageError(f"--d_fourier_features={FLAGS.d_fourier_features}: must be 0 (off) or a positive even "
+                         f"number.")
+    if not FLAGS.d_fourier_scale > 0:
+        raise UsageError(f"--d_fourier_scale={FLAGS.d_fourier_scale}: must be a positive number.")
     if FLAGS.critic_schedule and FLAGS.d_steps > 100:
         raise UsageError(f"--critic_schedule gives 100 critic updates on its steps; --d_steps={FLAGS.d_steps} "
                          f"must be at most 100.")
@@ -287,6 +295,9 @@ def build_networks(info):
     if architecture == "dcgan" and info.kind != "image":
         raise UsageError(f"--architecture=dcgan needs images, but --dataset={FLAGS.dataset} has vectors of "
                          f"shape {info.shape}; use mlp.")
+    if FLAGS.d_fourier_features and architecture != "mlp":
+        raise UsageError(f"--d_fourier_features={FLAGS.d_fourier_features}: needs --architecture=mlp "
+                         f"(got {architecture}).")
     if architecture == "toy_shift":
         if info.shape != (1,) or FLAGS.latent_dim != 1:
             raise UsageError(f"--architecture=toy_shift makes 1-D samples from 1-D noise: it needs "
@@ -298,7 +309,9 @@ def build_networks(info):
                                              **trick_net_options("generator", architecture))
         discriminator = tfgan.nets.mlp_discriminator(info.shape, [int(u) for u in FLAGS.d_hidden],
                                                      **discriminator_options(),
-                                                     **trick_net_options("discriminator", architecture))
+                                                     **trick_net_options("discriminator", architecture),
+                                                     fourier_features=FLAGS.d_fourier_features,
+                                                     fourier_scale=FLAGS.d_fourier_scale)
     elif architecture == "sngan":
         generator, discriminator = sngan_networks(info)
     else:
@@ -355,6 +368,9 @@ def conditional_networks(info):
         raise UsageError(f"--embedding_dim={FLAGS.embedding_dim}: must be a positive integer.")
     if FLAGS.aux_weight < 0:
         raise UsageError(f"--aux_weight={FLAGS.aux_weight}: must be >= 0.")
+    if FLAGS.d_fourier_features:
+        raise UsageError(f"--d_fourier_features={FLAGS.d_fourier_features}: the conditional discriminators have no "
+                         f"Fourier features; use it with --model=gan.")
     architecture = FLAGS.architecture
     if architecture == "auto":
         architecture = "dcgan" if info.kind == "image" else "mlp"

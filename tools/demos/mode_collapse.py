@@ -25,7 +25,8 @@ import train  # noqa: E402  (defines the recipe flags this demo sets from each f
 
 TRAIN_FLAGS = list(flags.FLAGS)
 
-flags.DEFINE_list("recipes", ["gan_grid", "r1gan_grid"], "Flagfiles (flags/NAME.flags) to compare.")
+flags.DEFINE_list("recipes", ["gan_grid", "r1gan_grid"], "Recipes to compare: NAME for flags/NAME.flags, or a "
+                                                           "path ending in .flags.")
 flags.DEFINE_list("snapshots", ["0.05", "0.15", "0.4", "1.0"], "Fractions of each run at which to plot.")
 flags.DEFINE_float("step_scale", 1.0, "Multiplies each recipe's --train_steps (e.g. 0.01 for a smoke run).")
 flags.DEFINE_string("out", "docs/figures/mode_collapse.png", "Where the PNG goes.")
@@ -34,7 +35,7 @@ NUM_SAMPLES = 2500
 
 
 def load_recipe(name):
-    path = os.path.join(ROOT, "flags", f"{name}.flags")
+    path = name if name.endswith(".flags") else os.path.join(ROOT, "flags", f"{name}.flags")
     if not os.path.exists(path):
         raise app.UsageError(f"--recipes={name}: no flagfile {path}.")
     for flag in TRAIN_FLAGS:
@@ -87,6 +88,7 @@ def main(argv):
     report = {}
     for row, name in enumerate(recipes):
         info, taken = results[name]
+        name = os.path.basename(name).removesuffix(".flags")
         real = np.asarray(info.modes)
         lim = float(np.abs(real).max()) * 1.4
         report[name] = []
