@@ -14,8 +14,8 @@ batch 256) and the gap E[D(real)] - E[D(fake)] is printed as JSON every 1,000 st
 For any 1-Lipschitz critic the gap is at most W1(real, fake) <= E|noise| = 0.3 * sqrt(pi / 2) = 0.38.
 `--input_scale=s` multiplies the critic's input by s (a `Rescaling` layer), which makes the bound s * 0.38:
 how much of that a spectrally normalized net reaches is the question. `--fourier_features=n` puts n fixed
-random Fourier features (`tfgan.layers.FourierFeatures`, sigma_max(B)-Lipschitz) in front of both MLPs, which
-multiplies the bound by sigma_max(B).
+random Fourier features (`tfgan.layers.FourierFeatures`, sqrt(1 + sigma_max(B)^2)-Lipschitz) in front of both
+MLPs, which multiplies the bound by that constant.
 """
 
 import json
@@ -79,7 +79,7 @@ def main(argv):
     if FLAGS.fourier_features:
         features = tfgan.layers.FourierFeatures(FLAGS.fourier_features, FLAGS.fourier_scale)
         features.build((None, 2))
-        bound *= np.linalg.svd(features.frequencies.numpy(), compute_uv=False)[0]
+        bound *= np.sqrt(1.0 + np.linalg.svd(features.frequencies.numpy(), compute_uv=False)[0] ** 2)
     result["lipschitz_bound"] = round(float(bound), 4)
     print(json.dumps(result))
 

@@ -61,26 +61,27 @@ def test_noise_dropout_stays_on_when_sampling():
     np.testing.assert_array_equal(keras.layers.Dropout(0.5)(x, training=False).numpy(), x)  # Keras's is off
 
 
-def test_fourier_features_match_numpy_and_are_exactly_sigma_max_lipschitz():
+def test_fourier_features_match_numpy_and_have_the_closed_form_lipschitz_constant():
     x = np.random.default_rng(2).normal(size=(5, 2)).astype(np.float32)
     layer = layers.FourierFeatures(num_features=8, scale=3.0, seed=1)
     out = layer(x).numpy()
     b = layer.frequencies.numpy()
     assert b.shape == (2, 4) and layer.trainable_weights == []  # fixed, but saved with the weights
-    np.testing.assert_allclose(out, np.concatenate([np.sin(x @ b), np.cos(x @ b)], axis=-1), rtol=1e-5, atol=1e-6)
-    # J^T J = B B^T at every x, so the largest singular value of the Jacobian is sigma_max(B).
+    np.testing.assert_allclose(out, np.concatenate([x, np.sin(x @ b), np.cos(x @ b)], axis=-1), rtol=1e-5,
+                               atol=1e-6)
+    # J^T J = I + B B^T at every x: the Jacobian's largest singular value is sqrt(1 + sigma_max(B)^2).
     with tf.GradientTape() as tape:
         xt = tf.constant(x)
         tape.watch(xt)
         y = layer(xt)
-    jacobians = tape.batch_jacobian(y, xt).numpy()  # [5, 8, 2]
-    sigma = np.linalg.svd(b, compute_uv=False)[0]
-    np.testing.assert_allclose([np.linalg.svd(j, compute_uv=False)[0] for j in jacobians], sigma, rtol=1e-4)
+    jacobians = tape.batch_jacobian(y, xt).numpy()  # [5, 10, 2]
+    lipschitz = np.sqrt(1.0 + np.linalg.svd(b, compute_uv=False)[0] ** 2)
+    np.testing.assert_allclose([np.linalg.svd(j, compute_uv=False)[0] for j in jacobians], lipschitz, rtol=1e-4)
     # The same seed gives the same frequencies; the config rebuilds the layer.
     again = layers.FourierFeatures.from_config(layer.get_config())
     np.testing.assert_allclose(again(x).numpy(), out, rtol=1e-6)
     mlp = tfgan.nets.mlp_discriminator(2, (8,), spectral_norm=True, fourier_features=16, fourier_scale=2.0)
-    assert mlp.get_layer("fourier_features").output.shape[1:] == (16,)
+    assert mlp.get_layer("fourier_features").output.shape[1:] == (18,)
 
 
 @pytest.mark.parametrize("make,match", [

@@ -96,18 +96,22 @@ class MinibatchStdDev(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="tfgan")
 class FourierFeatures(keras.layers.Layer):
-    """Fixed random Fourier features of low-dimensional inputs (Tancik et al. 2020):
+    """Fixed random Fourier features of low-dimensional inputs, next to the inputs themselves (Tancik et
+    al. 2020; NeRF's positional encoding keeps x too):
 
-        x [batch, d] -> concat([sin(x B), cos(x B)])   [batch, num_features],   B ~ N(0, scale^2) [d, num_features / 2]
+        x [batch, d] -> concat([x, sin(x B), cos(x B)])   [batch, d + num_features],   B ~ N(0, scale^2)
 
-    B is drawn once from `seed` and never trained (it is saved with the layer's weights). The
-    Jacobian J satisfies J^T J = B B^T, so the layer is exactly sigma_max(B)-Lipschitz: in front of a
-    spectrally normalized MLP it keeps the critic Lipschitz, with a known constant, while giving the
-    first normalized layer `num_features` inputs instead of d. With d = 2 that layer's kernel has rank
-    2, so a spectral norm of 1 leaves its units almost no weight to share (see docs/lipschitz.md).
+    B, of shape [d, num_features / 2], is drawn once from `seed` and never trained (it is saved with the
+    layer's weights). The Jacobian J satisfies J^T J = I + B B^T at every x, so the layer is exactly
+    sqrt(1 + sigma_max(B)^2)-Lipschitz: in front of a spectrally normalized MLP it keeps the critic
+    Lipschitz, with a known constant, while giving the first normalized layer d + num_features inputs
+    instead of d. With d = 2 that layer's kernel has rank 2, so a spectral norm of 1 leaves its units
+    almost no weight to share (see docs/lipschitz.md). x itself is kept because the sines and cosines are
+    bounded: from them alone D is a quasi-periodic function far from the data, with local maxima that
+    samples which stray there climb and never leave.
 
     Args:
-        num_features: output size, an even positive integer.
+        num_features: the number of sines and cosines, an even positive integer.
         scale: std of the frequencies B (radians per unit of x); sets the finest detail D can see.
         seed: seed of B.
 
@@ -136,10 +140,10 @@ class FourierFeatures(keras.layers.Layer):
 
     def call(self, x):
         projection = tf.matmul(x, self.frequencies)
-        return tf.concat([tf.sin(projection), tf.cos(projection)], axis=-1)
+        return tf.concat([x, tf.sin(projection), tf.cos(projection)], axis=-1)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.num_features,)
+        return tuple(input_shape[:-1]) + (input_shape[-1] + self.num_features,)
 
     def get_config(self):
         return {**super().get_config(), "num_features": self.num_features, "scale": self.scale, "seed": self.seed}

@@ -123,8 +123,8 @@ def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, 
     adds LayerNormalization after each hidden Dense layer, the normalization WGAN-GP allows in a
     critic (BatchNorm would couple the examples the per-example gradient penalty treats apart);
     `minibatch` (`"stddev"` or `"discrimination"`) adds minibatch features before the logit;
-    `fourier_features=n` maps x to n fixed random Fourier features of frequency std `fourier_scale`
-    first (`tfgan.layers.FourierFeatures`), what lets an SN critic resolve 2-D data.
+    `fourier_features=n` feeds the first layer x and n fixed random Fourier features of it, of frequency
+    std `fourier_scale` (`tfgan.layers.FourierFeatures`), what lets an SN critic resolve 2-D data.
     """
     shape = _shape("input_shape", input_shape)
     _check_units(hidden_units)

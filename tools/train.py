@@ -106,8 +106,8 @@ flags.DEFINE_bool("critic_schedule", False, "WGAN's schedule: 100 critic updates
                   "G updates and every 500th.")
 flags.DEFINE_bool("spectral_norm", False, "Spectral normalization on every D layer (no BatchNorm in D).")
 flags.DEFINE_bool("layer_norm", False, "LayerNorm instead of BatchNorm in D (for gradient-penalty critics).")
-flags.DEFINE_integer("d_fourier_features", 0, "MLP D only: map x to this many fixed random Fourier features first "
-                     "(an even number; 0: off); lets a spectrally normalized critic resolve 2-D data.")
+flags.DEFINE_integer("d_fourier_features", 0, "MLP D only: feed D x and this many fixed random Fourier features "
+                     "of x (an even number; 0: off); lets a spectrally normalized critic resolve 2-D data.")
 flags.DEFINE_float("d_fourier_scale", 1.0, "Std of those features' frequencies (radians per unit of x).")
 # --- evaluation and diagnosis ---
 flags.DEFINE_integer("eval_every", 0, "Steps between sample-quality evaluations written to metrics.jsonl (0: none).")
