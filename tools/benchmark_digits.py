@@ -84,8 +84,8 @@ def main(argv):
     if grids:
         figure, axes = plt.subplots(1, len(grids), figsize=(2.6 * len(grids), 2.9), squeeze=False)
         for ax, (recipe, images) in zip(axes[0], grids.items()):
-            pixels = np.clip((np.asarray(images) + 1.0) * 127.5, 0, 255).astype(np.uint8)
-            ax.imshow(callbacks.image_grid(pixels, min_pixels=8)[..., 0], cmap="gray", vmin=0, vmax=255)
+            # The export's `sample` signature gives uint8 images, as the data is stored.
+            ax.imshow(callbacks.image_grid(images, min_pixels=16)[..., 0], cmap="gray", vmin=0, vmax=255)
             ax.set_axis_off()
             ax.set_title(f"{recipe}_digits", fontsize=9)
         figure.tight_layout()
