@@ -54,13 +54,11 @@ FLAGS = flags.FLAGS
 
 
 def evaluate(workdir, dataset, seed):
-    import tensorflow as tf
-
     import tfgan
+    from tfgan import evaluation
 
-    generator = tf.saved_model.load(os.path.join(workdir, "generator"))
-    samples = generator.signatures["sample"](n=tf.constant(FLAGS.num_samples), seed=tf.constant(seed))
-    samples = samples["samples"].numpy()
+    sample, _ = evaluation.load_sampler(os.path.join(workdir, "generator"))
+    samples = sample(FLAGS.num_samples, seed)
     info = tfgan.data.info(dataset)
     return samples, tfgan.metrics.mode_coverage(samples, info.modes, info.mode_std)
 
