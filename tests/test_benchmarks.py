@@ -114,10 +114,11 @@ def test_mode_collapse_demo_scores_each_snapshot(tmp_path):
     out = tmp_path / "collapse.png"
     collapse = os.path.join("tools", "demos", "nsgan_ring_collapse.flags")  # a flagfile given by its path
     result = run_tool("tools/demos/mode_collapse.py", f"--recipes={collapse},r1gan_grid", "--step_scale=0.002",
-                      "--snapshots=0.5,1.0", f"--out={out}")
+                      "--snapshots=0.5,1.0", "--run_seed=3", f"--out={out}")
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert sorted(report) == ["nsgan_ring_collapse", "r1gan_grid"]
+    assert {s["seed"] for r in report.values() for s in r} == {3}  # the flagfiles leave --seed at 0
     paths = {"nsgan_ring_collapse": collapse, "r1gan_grid": os.path.join("flags", "r1gan_grid.flags")}
     for recipe, path in paths.items():  # 0.2% of each recipe's --train_steps, snapshots at half and all of it
         text = open(os.path.join(ROOT, path)).read()

@@ -1,11 +1,11 @@
 r"""Mode collapse of a plain GAN on `grid` against a Lipschitz recipe, over training.
 
-    python tools/demos/mode_collapse.py --recipes=gan_grid,r1gan_grid --out=docs/figures/mode_collapse.png
+    python tools/demos/mode_collapse.py --recipes=gan_grid,sngan_grid --run_seed=1 --out=docs/figures/mode_collapse.png
 
 Each recipe is built from its flagfile by `tools/train.py`'s own `build_model` (so the figure shows the
 recipes as they are) and trained in this process; samples from fixed noise are scored with
 `tfgan.metrics.mode_coverage` at `--snapshots` fractions of the run. One row per recipe, one column per
-snapshot (orange: 2,500 samples, blue: data). Prints the scores as JSON.
+snapshot (orange: 2,500 samples, blue: data). Prints the scores (and each run's seed) as JSON.
 """
 
 import json
@@ -25,9 +25,10 @@ import train  # noqa: E402  (defines the recipe flags this demo sets from each f
 
 TRAIN_FLAGS = list(flags.FLAGS)
 
-flags.DEFINE_list("recipes", ["gan_grid", "r1gan_grid"], "Recipes to compare: NAME for flags/NAME.flags, or a "
+flags.DEFINE_list("recipes", ["gan_grid", "sngan_grid"], "Recipes to compare: NAME for flags/NAME.flags, or a "
                                                            "path ending in .flags.")
 flags.DEFINE_list("snapshots", ["0.05", "0.15", "0.4", "1.0"], "Fractions of each run at which to plot.")
+flags.DEFINE_integer("run_seed", None, "Seed of every recipe's run (default: each flagfile's --seed).")
 flags.DEFINE_float("step_scale", 1.0, "Multiplies each recipe's --train_steps (e.g. 0.01 for a smoke run).")
 flags.DEFINE_string("out", "docs/figures/mode_collapse.png", "Where the PNG goes.")
 FLAGS = flags.FLAGS
@@ -42,6 +43,8 @@ def load_recipe(name):
         FLAGS[flag].unparse()
     FLAGS([sys.argv[0], f"--flagfile={path}"], known_only=True)
     FLAGS.train_steps = max(1, round(FLAGS.train_steps * FLAGS.step_scale))
+    if FLAGS.run_seed is not None:
+        FLAGS.seed = FLAGS.run_seed
 
 
 class Snapshots(keras.callbacks.Callback):
@@ -71,7 +74,7 @@ def run(name):
     snapshots = Snapshots(steps, info)
     model.fit(dataset, steps_per_epoch=FLAGS.train_steps, epochs=1, verbose=0,
               callbacks=train.TRICKS + train.lipschitz_callbacks() + [snapshots])
-    return info, snapshots.taken
+    return info, FLAGS.seed, snapshots.taken
 
 
 def main(argv):
@@ -83,11 +86,11 @@ def main(argv):
 
     recipes = list(FLAGS.recipes)
     results = {name: run(name) for name in recipes}
-    columns = max(len(taken) for _, taken in results.values())
+    columns = max(len(taken) for _, _, taken in results.values())
     figure, axes = plt.subplots(len(recipes), columns, figsize=(2.6 * columns, 2.8 * len(recipes)), squeeze=False)
     report = {}
     for row, name in enumerate(recipes):
-        info, taken = results[name]
+        info, seed, taken = results[name]
         name = os.path.basename(name).removesuffix(".flags")
         real = np.asarray(info.modes)
         lim = float(np.abs(real).max()) * 1.4
@@ -102,7 +105,7 @@ def main(argv):
             ax.set_yticks([])
             ax.set_title(f"{name} step {step}\n{scores['modes']}/{len(real)} modes, "
                          f"{100 * scores['high_quality']:.0f}% HQ", fontsize=8)
-            report[name].append({"step": step, **{k: float(v) for k, v in scores.items()}})
+            report[name].append({"step": step, "seed": seed, **{k: float(v) for k, v in scores.items()}})
     figure.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(FLAGS.out)), exist_ok=True)
     figure.savefig(FLAGS.out, dpi=80)
