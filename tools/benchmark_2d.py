@@ -55,9 +55,8 @@ FLAGS = flags.FLAGS
 
 def evaluate(workdir, dataset, seed):
     import tfgan
-    from tfgan import evaluation
 
-    sample, _ = evaluation.load_sampler(os.path.join(workdir, "generator"))
+    sample, _ = tfgan.evaluation.load_sampler(os.path.join(workdir, "generator"))
     samples = sample(FLAGS.num_samples, seed)
     info = tfgan.data.info(dataset)
     return samples, tfgan.metrics.mode_coverage(samples, info.modes, info.mode_std)
