@@ -1,16 +1,32 @@
-"""tfgan: generative adversarial networks trained the Keras way."""
+"""tfgan: generative adversarial networks trained the Keras way.
 
+Submodules load on first use (PEP 562), so `import tfgan.recipes` (pure Python) reads and checks a
+recipe without importing TensorFlow; `tfgan.GAN` and the other names below import it when touched.
+"""
+
+import importlib
 import os as _os
 
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from tfgan import callbacks, data, distribute, export, features, layers, losses, metrics, models, nets  # noqa: E402
-from tfgan import constraints, critic_schedule, diagnosis, evaluation, nan_guard, penalties, tricks  # noqa: E402
-from tfgan.models import ACGAN, GAN, ConditionalGAN, TrainingHook  # noqa: E402
-from tfgan.penalties import R1, R2, GradientPenalty  # noqa: E402
-
 __version__ = "0.1.0"
 
-__all__ = ["ACGAN", "ConditionalGAN", "GAN", "GradientPenalty", "R1", "R2", "TrainingHook", "callbacks", "constraints",
-           "critic_schedule", "data", "diagnosis", "distribute", "evaluation", "export", "features", "layers", "losses",
-           "metrics", "models", "nan_guard", "nets", "penalties", "tricks"]
+_SUBMODULES = ("augment", "callbacks", "checks", "constraints", "data", "diagnosis", "distribute", "evaluation",
+               "export", "features", "layers", "losses", "metrics", "models", "nets", "penalties", "recipes",
+               "tricks")
+_NAMES = {"GAN": "models", "ConditionalGAN": "models", "ACGAN": "models", "TrainingHook": "models",
+          "GradientPenalty": "penalties", "R1": "penalties", "R2": "penalties"}
+
+__all__ = sorted(_NAMES) + list(_SUBMODULES)
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"tfgan.{name}")
+    if name in _NAMES:
+        return getattr(importlib.import_module(f"tfgan.{_NAMES[name]}"), name)
+    raise AttributeError(f"module 'tfgan' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

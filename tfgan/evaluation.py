@@ -2,7 +2,8 @@
 
 `Evaluator(dataset)` prepares the reference (real features, mixture modes, the toy's data) once and
 turns generated samples into a dict of numbers; `tools/evaluate.py` runs it on an exported generator,
-and `Evaluation` runs it every N steps of `fit`, logs the numbers and keeps the best generator.
+and the `tfgan.callbacks.Evaluation` callback runs it every N steps of `fit`, logs the numbers and
+keeps the best generator.
 
 | data | metrics (names for `metrics=`) |
 |---|---|
@@ -12,19 +13,16 @@ and `Evaluation` runs it every N steps of `fit`, logs the numbers and keeps the 
 | other images | `fid` (Inception) |
 """
 
-import json
 import os
 
-import keras
 import numpy as np
 import scipy.stats
 import tensorflow as tf
 
+from tfgan import checks
 from tfgan import data as data_lib
-from tfgan import export as export_lib
 from tfgan import features as features_lib
 from tfgan import metrics as metrics_lib
-from tfgan.callbacks import _check_every, _step, truncate_jsonl
 
 MIXTURE_METRICS = ("modes", "high_quality", "kl")
 TOY1D_METRICS = ("mean", "std", "wasserstein")
@@ -69,7 +67,7 @@ class Evaluator:
         self.info = data_lib.info(dataset, image_size, channels, toy_mean, toy_std, data_dir)
         self.dataset = dataset
         self.metrics = resolve_metrics(dataset, metrics, self.info.shape)
-        self.kid_subsets = metrics_lib._positive_int(kid_subsets, "kid_subsets")
+        self.kid_subsets = checks.positive_int("kid_subsets", kid_subsets)
         self._inception = features_lib.InceptionFeatures(inception_weights) if "fid" in self.metrics else None
         self._classifier = None
         self._real = None
@@ -214,129 +212,3 @@ def is_better(metric, value, best):
     if best is None:
         return True
     return value > best if metric in HIGHER_IS_BETTER else value < best
-
-
-class Evaluation(keras.callbacks.Callback):
-    """Every `every` steps, computes sample-quality metrics and keeps the best generator.
-
-    The generator's samples for a fixed noise batch of `num_samples` go through an `Evaluator`; the
-    numbers are appended to `metrics_path` (the JSON-lines file `MetricsLogger` writes, one object a
-    line with `step`) and written to TensorBoard under `log_dir/eval`. With `best_metric` set, each
-    evaluation that beats the best so far saves `model.training_state()` to `best_directory` (one
-    checkpoint, numbered by its step), writes `best_directory/best.json` (`step`, `metric`, `value`)
-    and exports the generator to `export_directory`: DCGANs often get worse late in training.
-    A resumed run reads `best.json` so it only replaces the best with a better one.
-
-    Args:
-        evaluator: an `Evaluator`, or a dataset name to build one with its default metrics.
-        every: steps between evaluations; training also ends with one. Defaults to `1000`.
-        num_samples: generated samples per evaluation. Defaults to `1000`.
-        metrics_path: JSON-lines file to append to. Defaults to `None` (not written).
-        log_dir: TensorBoard directory. Defaults to `None`.
-        best_metric: an output of the evaluator (e.g. `"kl"`, `"fd"`) to keep the best generator by.
-            Defaults to `None` (no best kept).
-        best_directory: checkpoint directory of the best state. Defaults to `None`; needed with `best_metric`.
-        export_directory: where the best generator's SavedModel goes. Defaults to `None` (not exported).
-        seed: seed of the fixed noise batch. Defaults to `0`.
-    """
-
-    def __init__(self, evaluator, every=1000, num_samples=1000, metrics_path=None, log_dir=None, best_metric=None,
-                 best_directory=None, export_directory=None, seed=0):
-        super().__init__()
-        self.evaluator = Evaluator(evaluator) if isinstance(evaluator, str) else evaluator
-        if not isinstance(self.evaluator, Evaluator):
-            raise ValueError(f"`evaluator` must be a tfgan.evaluation.Evaluator or a dataset name. "
-                             f"Received: `evaluator={evaluator!r}`.")
-        self.every = _check_every(every)
-        self.num_samples = metrics_lib._positive_int(num_samples, "num_samples", minimum=2)
-        if best_metric is not None and best_metric not in self.evaluator.outputs:
-            raise ValueError(f"`best_metric` must be one of {list(self.evaluator.outputs)}. "
-                             f"Received: `best_metric={best_metric!r}`.")
-        if best_metric is not None and not best_directory:
-            raise ValueError(f"`best_directory` is needed with `best_metric={best_metric!r}`.")
-        self.metrics_path = metrics_path
-        self.log_dir = log_dir
-        self.best_metric = best_metric
-        self.best_directory = best_directory
-        self.export_directory = export_directory
-        self.seed = seed
-        self.history = []
-        self.best = None
-        self._writer = None
-        self._manager = None
-        self._z = None
-        self._last_step = None
-
-    def on_train_begin(self, logs=None):
-        step = _step(self.model)
-        if self.metrics_path:
-            os.makedirs(os.path.dirname(os.path.abspath(self.metrics_path)), exist_ok=True)
-            truncate_jsonl(self.metrics_path, step)
-        if self.log_dir and self._writer is None:
-            self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "eval"))
-        self._z = self.model.fixed_noise(self.num_samples, self.seed)
-        self._last_step = None
-        self.best = self._read_best() if self.best_metric else None
-        self._manager = None
-
-    def _best_file(self):
-        return os.path.join(self.best_directory, "best.json")
-
-    def _read_best(self):
-        try:
-            with open(self._best_file()) as f:
-                record = json.load(f)
-        except (OSError, ValueError):
-            return None
-        return record if record.get("metric") == self.best_metric else None
-
-    def on_train_batch_end(self, batch, logs=None):
-        step = _step(self.model)
-        if step % self.every == 0:
-            self.evaluate(step)
-
-    def on_train_end(self, logs=None):
-        step = _step(self.model)
-        if self._last_step != step:
-            self.evaluate(step)
-        if self._writer is not None:
-            self._writer.flush()
-
-    def generate(self):
-        """The samples of the fixed noise batch, generated 500 at a time."""
-        labels = self.model.balanced_labels(len(self._z))
-        return np.concatenate([
-            np.asarray(self.model.generate(self._z[i:i + 500], None if labels is None else labels[i:i + 500],
-                                           training=False))
-            for i in range(0, len(self._z), 500)])
-
-    def evaluate(self, step):
-        """Evaluates the model now; logs, keeps the best, returns the dict of numbers."""
-        results = self.evaluator(self.generate())
-        self._last_step = step
-        record = {"step": step, **results}
-        self.history.append(record)
-        if self.metrics_path:
-            with open(self.metrics_path, "a") as f:
-                f.write(json.dumps(record) + "\n")
-        if self._writer is not None:
-            with self._writer.as_default():
-                for key, value in results.items():
-                    tf.summary.scalar(key, value, step=step)
-        if self.best_metric and is_better(self.best_metric, results[self.best_metric],
-                                          None if self.best is None else self.best["value"]):
-            self._save_best(step, results[self.best_metric])
-        return results
-
-    def _save_best(self, step, value):
-        if self._manager is None:
-            checkpoint = tf.train.Checkpoint(**self.model.training_state())
-            self._manager = tf.train.CheckpointManager(checkpoint, self.best_directory, max_to_keep=1)
-        self._manager.save(checkpoint_number=step)
-        if self.export_directory:
-            export_lib.export_generator(self.model, self.export_directory)
-        self.best = {"step": step, "metric": self.best_metric, "value": value}
-        tmp = self._best_file() + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(self.best, f)
-        os.replace(tmp, self._best_file())

@@ -14,7 +14,6 @@ import shutil
 import tensorflow as tf
 
 from tfgan import data as data_lib
-from tfgan import tricks
 
 
 class GeneratorModule(tf.Module):
@@ -60,13 +59,12 @@ class GeneratorModule(tf.Module):
 def export_generator(model, path, module=None):
     """Writes `model.generator` as a SavedModel at `path` (replacing what is there only once the new
     one is complete). `module` overrides the `GeneratorModule` (conditional models pass theirs).
-    The weights saved are `tfgan.tricks.sampling_weights(model)`'s: the moving average when a
-    `GeneratorEMA` is on."""
+    The weights saved are `model.sampling_weights()`'s: the moving average when a `GeneratorEMA` is on."""
     module = module or generator_module(model)
     path = os.path.abspath(path)
     tmp = path + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    with tricks.sampling_weights(model):
+    with model.sampling_weights():
         tf.saved_model.save(module, tmp, signatures=module.signatures())
     old = path + ".old"
     shutil.rmtree(old, ignore_errors=True)

@@ -5,18 +5,20 @@ are averaged); the model reduces it over the global batch. Targets for the cross
 tensors broadcastable to the logits, so label smoothing, noisy and flipped labels are transforms of
 the targets, never new losses.
 
-Each loss is also a `Loss` object with `d_loss` / `g_loss`, selectable by name through `get`:
-`"minimax"`, `"non_saturating"`, `"least_squares"`, `"wasserstein"`, `"hinge"`, the f-GAN divergences
-`"kl"`, `"reverse_kl"`, `"pearson"`, `"squared_hellinger"`, `"jensen_shannon"` and the relativistic
-average losses `"relativistic_average"`, `"relativistic_average_least_squares"`,
-`"relativistic_average_hinge"`. `gradient_penalty` is WGAN-GP's penalty (the penalty objects that use
-it are in `tfgan.penalties`).
+`LOSSES` is the table of named losses, each a `Loss` row pairing a D and a G function, selectable
+through `get`: `"minimax"`, `"non_saturating"`, `"least_squares"`, `"wasserstein"`, `"hinge"`, the f-GAN
+divergences `"kl"`, `"reverse_kl"`, `"pearson"`, `"squared_hellinger"`, `"jensen_shannon"` and the
+relativistic average losses `"relativistic_average"`, `"relativistic_average_least_squares"`,
+`"relativistic_average_hinge"`. `gradient_penalty` (WGAN-GP's penalty) lives with the other gradient
+penalties in `tfgan.penalties` and is re-exported here.
 """
 
+import dataclasses
 import math
 
-import keras
 import tensorflow as tf
+
+from tfgan.penalties import gradient_penalty  # noqa: F401  (part of this module's API)
 
 
 def _per_example(values):
@@ -258,297 +260,107 @@ def relativistic_average_hinge_generator_loss(fake_logits, real_logits):
     return _per_example(tf.nn.relu(1.0 - rel_f) + tf.nn.relu(1.0 + rel_r))
 
 
-# ---------------------------------------------------------------- gradient penalties
+# ---------------------------------------------------------------- the table of losses
 
-def gradient_norms(critic, inputs):
-    """Per-example L2 norms ||grad_x critic(x)||_2 of the critic's summed output at `inputs`, shape `[B]`.
-
-    Its `GradientTape` records inside any outer tape, so a loss built from the norms has gradients
-    with respect to the critic's weights (double backpropagation). The norm is taken as
-    sqrt(sum(g^2) + 1e-10): at g = 0 the gradient of a plain norm is NaN.
-    """
-    inputs = _as_float(inputs)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        outputs = critic(inputs)
-    grads = tape.gradient(outputs, inputs)
-    if grads is None:
-        raise ValueError("`penalty` needs a discriminator that is differentiable with respect to its input, "
-                         "but the gradient of its output with respect to the input is None (does it cast, "
-                         "round or ignore its input?).")
-    axes = list(range(1, grads.shape.rank))
-    return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-10)
-
-
-def interpolates(real, fake, seed=None):
-    """x_hat = a * real + (1 - a) * fake with one a ~ U(0, 1) per example, shaped `[B, 1, ..., 1]`."""
-    real, fake = _as_float(real), _as_float(fake)
-    shape = [tf.shape(real)[0]] + [1] * (real.shape.rank - 1)
-    alpha = keras.random.uniform(shape, 0.0, 1.0, seed=seed)
-    return alpha * real + (1.0 - alpha) * fake
-
-
-def gradient_penalty_per_example(critic, real, fake, target=1.0, one_sided=False, seed=None):
-    """Per-example WGAN-GP penalty (Gulrajani et al. 2017, Algorithm 1), without its weight lambda.
-
-        x_hat = a x + (1 - a) G(z),  a ~ U(0, 1)
-        GP    = (||grad D(x_hat)||_2 - target)^2        (one-sided: max(0, ||.|| - target)^2)
-
-    Returns `(penalty, norms)`, both `[B]`.
-    """
-    norms = gradient_norms(critic, interpolates(real, fake, seed))
-    gap = norms - target
-    if one_sided:
-        gap = tf.nn.relu(gap)
-    return tf.square(gap), norms
-
-
-def gradient_penalty(critic, real, fake, target=1.0, one_sided=False, seed=None):
-    """The WGAN-GP gradient penalty (Gulrajani et al. 2017, eq. 3), averaged over the batch, without lambda.
-
-        GP = E_{x_hat}[(||grad_{x_hat} D(x_hat)||_2 - 1)^2],  x_hat = a x + (1 - a) G(z),  a ~ U(0, 1)
-
-    Args:
-        critic: callable mapping a batch of samples to scores `[B]` or `[B, ...]` (summed per example).
-        real: real samples `[B, ...]`.
-        fake: generated samples of the same shape.
-        target: the norm the gradient is pulled towards. Defaults to `1.0`.
-        one_sided: penalise only norms above `target` (Gulrajani et al. 2017, appendix). Defaults to `False`.
-        seed: a seed or `keras.random.SeedGenerator` for the mixing weights. Defaults to `None`.
-    """
-    penalty, _ = gradient_penalty_per_example(critic, real, fake, target, one_sided, seed)
-    return tf.reduce_mean(penalty)
-
-
+@dataclasses.dataclass(frozen=True)
 class Loss:
-    """An adversarial loss: a pair of per-example functions of D's logits.
+    """An adversarial loss: the pair of per-example functions above and how to read D's output.
 
-    Subclasses set `uses_targets` when the D loss takes real / fake targets (the cross-entropy and
-    least-squares losses) and `probabilistic` when `sigmoid(logits)` is D's probability of "real".
-    `real_logits` is given to `g_loss` for losses that compare fakes with reals (relativistic ones).
+    `d_loss` / `g_loss` call the pair with what each takes: targets for the losses that use them
+    (cross-entropy, least squares), D's logits on reals for G when `generator_needs_real`
+    (relativistic losses). The named losses are the rows of `LOSSES`; a new one is a new `Loss`.
+
+    Attributes:
+        name: the loss's name.
+        discriminator: `f(real_logits, fake_logits[, real_targets, fake_targets]) -> [B]`.
+        generator: `f(fake_logits[, real_logits]) -> [B]`.
+        uses_targets: the D loss takes real / fake targets (so label tricks apply).
+        generator_needs_real: the G loss also takes D's logits on a real batch.
+        output: D's output as logged (`d_real`, `d_fake`): a probability for cross-entropy losses,
+            g_f(v) for f-GANs, the raw score otherwise.
+        estimates_wasserstein: E[D(x)] - E[D(G(z))] estimates the Wasserstein-1 distance.
     """
 
-    name = None
-    uses_targets = False
-    probabilistic = False
-    # `g_loss` gets D's logits on a real batch (relativistic losses compare fakes with reals).
-    generator_needs_real = False
-    # E[D(x)] - E[D(G(z))] estimates the Wasserstein-1 distance (logged as `wasserstein_estimate`).
-    estimates_wasserstein = False
+    name: str
+    discriminator: object
+    generator: object
+    uses_targets: bool = False
+    generator_needs_real: bool = False
+    output: object = tf.identity
+    estimates_wasserstein: bool = False
 
     def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        raise NotImplementedError
+        if self.uses_targets:
+            return self.discriminator(real_logits, fake_logits, real_targets, fake_targets)
+        return self.discriminator(real_logits, fake_logits)
 
     def g_loss(self, fake_logits, real_logits=None):
-        raise NotImplementedError
+        if self.generator_needs_real:
+            return self.generator(fake_logits, real_logits)
+        return self.generator(fake_logits)
 
-    def output(self, logits):
-        """What D says about an input, for logging: a probability for BCE losses, else the raw score."""
-        logits = tf.convert_to_tensor(logits, tf.float32)
-        return tf.sigmoid(logits) if self.probabilistic else logits
+    def d_output(self, logits):
+        """What D says about an input, for logging (see `output`)."""
+        return self.output(_as_float(logits))
+
+    @property
+    def probabilistic(self):
+        """Whether `d_output` is D's probability of "real"."""
+        return self.output is tf.sigmoid
 
     def get_config(self):
         return {"name": self.name}
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
+def _fgan(name, discriminator, activation):
+    return Loss(name, discriminator, lambda fake_logits: fgan_generator_loss(fake_logits, activation), output=activation)
 
-class Minimax(Loss):
-    """The saturating minimax GAN of Goodfellow et al. 2014."""
 
-    name = "minimax"
-    uses_targets = True
-    probabilistic = True
+def _reverse_kl_activation(v):
+    return -tf.exp(-v)
 
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return minimax_discriminator_loss(real_logits, fake_logits, real_targets, fake_targets)
 
-    def g_loss(self, fake_logits, real_logits=None):
-        return minimax_generator_loss(fake_logits)
+def _squared_hellinger_activation(v):
+    return -tf.math.expm1(-v)
 
 
-class NonSaturating(Minimax):
-    """The non-saturating GAN (Goodfellow et al. 2014, sec. 3), the usual "JSGAN"."""
+def _jensen_shannon_activation(v):
+    return math.log(2.0) - tf.nn.softplus(-v)
 
-    name = "non_saturating"
 
-    def g_loss(self, fake_logits, real_logits=None):
-        return non_saturating_generator_loss(fake_logits)
-
-
-class LeastSquares(Loss):
-    """LSGAN (Mao et al. 2016), the 0-1 coding a = 0, b = c = 1."""
-
-    name = "least_squares"
-    uses_targets = True
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return least_squares_discriminator_loss(real_logits, fake_logits, real_targets, fake_targets)
-
-    def g_loss(self, fake_logits, real_logits=None):
-        return least_squares_generator_loss(fake_logits)
-
-
-class Wasserstein(Loss):
-    """WGAN (Arjovsky et al. 2017); needs a Lipschitz critic (clipping, a gradient penalty or SN)."""
-
-    name = "wasserstein"
-    estimates_wasserstein = True
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return wasserstein_discriminator_loss(real_logits, fake_logits)
-
-    def g_loss(self, fake_logits, real_logits=None):
-        return wasserstein_generator_loss(fake_logits)
-
-
-class Hinge(Loss):
-    """Hinge loss of geometric GAN / SNGAN (Lim & Ye 2017; Miyato et al. 2018)."""
-
-    name = "hinge"
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return hinge_discriminator_loss(real_logits, fake_logits)
-
-    def g_loss(self, fake_logits, real_logits=None):
-        return hinge_generator_loss(fake_logits)
-
-
-class FDivergence(Loss):
-    """An f-GAN loss (Nowozin et al. 2016): D's output activation g_f and the f-divergence's conjugate.
-
-    Subclasses give `activation` (g_f of Table 6) and `d_loss`; `output` logs g_f(v), D's estimate
-    of f'(p/q) at the input.
-    """
-
-    @staticmethod
-    def activation(v):
-        raise NotImplementedError
-
-    def g_loss(self, fake_logits, real_logits=None):
-        return fgan_generator_loss(fake_logits, self.activation)
-
-    def output(self, logits):
-        return self.activation(_as_float(logits))
-
-
-class KL(FDivergence):
-    """f-GAN with the Kullback-Leibler divergence KL(P||Q)."""
-
-    name = "kl"
-    activation = staticmethod(tf.identity)
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return kl_discriminator_loss(real_logits, fake_logits)
-
-
-class ReverseKL(FDivergence):
-    """f-GAN with the reverse Kullback-Leibler divergence KL(Q||P)."""
-
-    name = "reverse_kl"
-
-    @staticmethod
-    def activation(v):
-        return -tf.exp(-v)
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return reverse_kl_discriminator_loss(real_logits, fake_logits)
-
-
-class Pearson(FDivergence):
-    """f-GAN with the Pearson chi^2 divergence."""
-
-    name = "pearson"
-    activation = staticmethod(tf.identity)
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return pearson_discriminator_loss(real_logits, fake_logits)
-
-
-class SquaredHellinger(FDivergence):
-    """f-GAN with the squared Hellinger distance."""
-
-    name = "squared_hellinger"
-
-    @staticmethod
-    def activation(v):
-        return -tf.math.expm1(-v)
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return squared_hellinger_discriminator_loss(real_logits, fake_logits)
-
-
-class JensenShannon(FDivergence):
-    """f-GAN with the Jensen-Shannon divergence (the original GAN's, up to constants)."""
-
-    name = "jensen_shannon"
-
-    @staticmethod
-    def activation(v):
-        return math.log(2.0) - tf.nn.softplus(-v)
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return jensen_shannon_discriminator_loss(real_logits, fake_logits)
-
-
-class RelativisticAverage(Loss):
-    """RaSGAN (Jolicoeur-Martineau 2018): is a real sample more realistic than the average fake?"""
-
-    name = "relativistic_average"
-    generator_needs_real = True
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return relativistic_average_discriminator_loss(real_logits, fake_logits)
-
-    def g_loss(self, fake_logits, real_logits=None):
-        return relativistic_average_generator_loss(fake_logits, real_logits)
-
-
-class RelativisticAverageLeastSquares(Loss):
-    """RaLSGAN (Jolicoeur-Martineau 2018)."""
-
-    name = "relativistic_average_least_squares"
-    generator_needs_real = True
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return relativistic_average_least_squares_discriminator_loss(real_logits, fake_logits)
-
-    def g_loss(self, fake_logits, real_logits=None):
-        return relativistic_average_least_squares_generator_loss(fake_logits, real_logits)
-
-
-class RelativisticAverageHinge(Loss):
-    """RaHingeGAN (Jolicoeur-Martineau 2018)."""
-
-    name = "relativistic_average_hinge"
-    generator_needs_real = True
-
-    def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
-        return relativistic_average_hinge_discriminator_loss(real_logits, fake_logits)
-
-    def g_loss(self, fake_logits, real_logits=None):
-        return relativistic_average_hinge_generator_loss(fake_logits, real_logits)
-
-
-LOSSES = {cls.name: cls for cls in (Minimax, NonSaturating, LeastSquares, Wasserstein, Hinge, KL, ReverseKL, Pearson,
-                                    SquaredHellinger, JensenShannon, RelativisticAverage,
-                                    RelativisticAverageLeastSquares, RelativisticAverageHinge)}
+LOSSES = {loss.name: loss for loss in (
+    Loss("minimax", minimax_discriminator_loss, minimax_generator_loss, uses_targets=True, output=tf.sigmoid),
+    Loss("non_saturating", minimax_discriminator_loss, non_saturating_generator_loss, uses_targets=True,
+         output=tf.sigmoid),
+    Loss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss, uses_targets=True),
+    Loss("wasserstein", wasserstein_discriminator_loss, wasserstein_generator_loss, estimates_wasserstein=True),
+    Loss("hinge", hinge_discriminator_loss, hinge_generator_loss),
+    _fgan("kl", kl_discriminator_loss, tf.identity),
+    _fgan("reverse_kl", reverse_kl_discriminator_loss, _reverse_kl_activation),
+    _fgan("pearson", pearson_discriminator_loss, tf.identity),
+    _fgan("squared_hellinger", squared_hellinger_discriminator_loss, _squared_hellinger_activation),
+    _fgan("jensen_shannon", jensen_shannon_discriminator_loss, _jensen_shannon_activation),
+    Loss("relativistic_average", relativistic_average_discriminator_loss, relativistic_average_generator_loss,
+         generator_needs_real=True),
+    Loss("relativistic_average_least_squares", relativistic_average_least_squares_discriminator_loss,
+         relativistic_average_least_squares_generator_loss, generator_needs_real=True),
+    Loss("relativistic_average_hinge", relativistic_average_hinge_discriminator_loss,
+         relativistic_average_hinge_generator_loss, generator_needs_real=True),
+)}
 
 
 def get(identifier):
-    """Returns a `Loss` from a name in `LOSSES` or a `Loss` instance."""
+    """A `Loss` from a name in `LOSSES`, its config (`{"name": ...}`) or a `Loss` itself."""
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, dict):
         identifier = identifier.get("name")
     if isinstance(identifier, str) and identifier in LOSSES:
-        return LOSSES[identifier]()
-    raise ValueError(
-        f"Unknown loss: `loss={identifier!r}`. Expected a tfgan.losses.Loss or one of "
-        f"{sorted(LOSSES)}."
-    )
+        return LOSSES[identifier]
+    raise ValueError(f"`loss` must be a tfgan.losses.Loss or one of {sorted(LOSSES)}. Received: `loss={identifier!r}`.")
 
+
+# ---------------------------------------------------------------- auxiliary classifier (ACGAN)
 
 def class_cross_entropy(class_logits, labels):
     """Per-example -log softmax(class_logits)[label]: the class term of an auxiliary classifier."""

@@ -1,21 +1,87 @@
-"""Penalties on the discriminator's gradient: WGAN-GP's gradient penalty and the zero-centred R1 / R2.
+"""Penalties on the discriminator's gradient: WGAN-GP's gradient penalty and the zero-centred R1 / R2,
+with the maths they share (per-example gradient norms, interpolates).
 
-A penalty is a callable `penalty(critic, real, fake, step=...) -> per-example values [B]` that the
-`GAN` adds to D's loss inside D's `GradientTape`; its own tape nests inside, so the penalty's gradient
-reaches D's weights (double backpropagation). After a call, `last_logs` holds per-example values the
-step logs (the mean gradient norm where the penalty is taken), read in the same trace.
+A penalty is a callable `penalty(critic, real, fake, step=..., fake_critic=...) -> per-example values
+[B]` that the `GAN` adds to D's loss inside D's `GradientTape`; its own tape nests inside, so the
+penalty's gradient reaches D's weights (double backpropagation). `critic` scores points with the real
+batch's conditioning (labels), `fake_critic` with the fakes' (they differ for conditional models).
+After a call, `last_logs` holds per-example values the step logs (the mean gradient norm where the
+penalty is taken), read in the same trace. `get(name, ...)` builds one by name (`PENALTIES`).
 """
 
 import keras
 import tensorflow as tf
 
-from tfgan import losses as losses_lib
+from tfgan import checks, distribute
 
 
-def _check_non_negative(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
-        raise ValueError(f"`{name}` must be a non-negative finite number. Received: `{name}={value!r}`.")
-    return float(value)
+def _as_float(x):
+    return tf.convert_to_tensor(x, tf.float32)
+
+
+def gradient_norms(critic, inputs):
+    """Per-example L2 norms ||grad_x critic(x)||_2 of the critic's summed output at `inputs`, shape `[B]`.
+
+    Its `GradientTape` records inside any outer tape, so a loss built from the norms has gradients
+    with respect to the critic's weights (double backpropagation). The norm is taken as
+    sqrt(sum(g^2) + 1e-10): at g = 0 the gradient of a plain norm is NaN.
+    """
+    inputs = _as_float(inputs)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        outputs = critic(inputs)
+    grads = tape.gradient(outputs, inputs)
+    if grads is None:
+        raise ValueError("`penalty` needs a discriminator that is differentiable with respect to its input, "
+                         "but the gradient of its output with respect to the input is None (does it cast, "
+                         "round or ignore its input?).")
+    axes = list(range(1, grads.shape.rank))
+    return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-10)
+
+
+def interpolates(real, fake, seed=None):
+    """x_hat = a * real + (1 - a) * fake with one a ~ U(0, 1) per example, shaped `[B, 1, ..., 1]`.
+
+    Under a strategy the weights of the GLOBAL batch are drawn and each replica takes its rows
+    (`tfgan.distribute.replica_rows`), so N replicas mix exactly as one replica does.
+    """
+    real, fake = _as_float(real), _as_float(fake)
+    ones = [1] * (real.shape.rank - 1)
+    alpha = distribute.replica_rows(lambda n: keras.random.uniform([n] + ones, 0.0, 1.0, seed=seed),
+                                    tf.shape(real)[0])
+    return alpha * real + (1.0 - alpha) * fake
+
+
+def gradient_penalty_per_example(critic, real, fake, target=1.0, one_sided=False, seed=None):
+    """Per-example WGAN-GP penalty (Gulrajani et al. 2017, Algorithm 1), without its weight lambda.
+
+        x_hat = a x + (1 - a) G(z),  a ~ U(0, 1)
+        GP    = (||grad D(x_hat)||_2 - target)^2        (one-sided: max(0, ||.|| - target)^2)
+
+    Returns `(penalty, norms)`, both `[B]`.
+    """
+    norms = gradient_norms(critic, interpolates(real, fake, seed))
+    gap = norms - target
+    if one_sided:
+        gap = tf.nn.relu(gap)
+    return tf.square(gap), norms
+
+
+def gradient_penalty(critic, real, fake, target=1.0, one_sided=False, seed=None):
+    """The WGAN-GP gradient penalty (Gulrajani et al. 2017, eq. 3), averaged over the batch, without lambda.
+
+        GP = E_{x_hat}[(||grad_{x_hat} D(x_hat)||_2 - 1)^2],  x_hat = a x + (1 - a) G(z),  a ~ U(0, 1)
+
+    Args:
+        critic: callable mapping a batch of samples to scores `[B]` or `[B, ...]` (summed per example).
+        real: real samples `[B, ...]`.
+        fake: generated samples of the same shape.
+        target: the norm the gradient is pulled towards. Defaults to `1.0`.
+        one_sided: penalise only norms above `target` (Gulrajani et al. 2017, appendix). Defaults to `False`.
+        seed: a seed or `keras.random.SeedGenerator` for the mixing weights. Defaults to `None`.
+    """
+    penalty, _ = gradient_penalty_per_example(critic, real, fake, target, one_sided, seed)
+    return tf.reduce_mean(penalty)
 
 
 class Penalty:
@@ -29,19 +95,18 @@ class Penalty:
     log_name = None
 
     def __init__(self, weight, every=1):
-        self.weight = _check_non_negative("weight", weight)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"`every` must be a positive integer. Received: `every={every!r}`.")
-        self.every = every
+        self.weight = checks.number("weight", weight, 0.0)
+        self.every = checks.positive_int("every", every)
         self.last_logs = {}
 
-    def unweighted(self, critic, real, fake):
+    def unweighted(self, critic, fake_critic, real, fake):
         """Returns `(per-example penalty, per-example gradient norms)`."""
         raise NotImplementedError
 
-    def __call__(self, critic, real, fake, step=None):
+    def __call__(self, critic, real, fake, step=None, fake_critic=None):
+        fake_critic = critic if fake_critic is None else fake_critic
         if self.every == 1 or step is None:
-            penalty, norms = self.unweighted(critic, real, fake)
+            penalty, norms = self.unweighted(critic, fake_critic, real, fake)
             self.last_logs = {self.log_name: norms}
             return self.weight * penalty
         batch = tf.shape(real)[0]
@@ -49,7 +114,7 @@ class Penalty:
         self.last_logs = {}
         return tf.cond(
             tf.equal(tf.math.floormod(tf.cast(step, tf.int64), self.every), 0),
-            lambda: self.weight * self.every * self.unweighted(critic, real, fake)[0],
+            lambda: self.weight * self.every * self.unweighted(critic, fake_critic, real, fake)[0],
             lambda: tf.zeros([batch], tf.float32))
 
     def get_config(self):
@@ -69,6 +134,8 @@ class GradientPenalty(Penalty):
     """WGAN-GP's two-sided gradient penalty (Gulrajani et al. 2017, eq. 3).
 
         weight * (||grad D(x_hat)||_2 - target)^2,   x_hat = a x + (1 - a) G(z),  a ~ U(0, 1) per example
+
+    For a conditional model the interpolates are scored with the real batch's labels.
 
     Args:
         weight: lambda. Defaults to `10.0`.
@@ -91,16 +158,13 @@ class GradientPenalty(Penalty):
 
     def __init__(self, weight=10.0, target=1.0, one_sided=False, every=1, seed=None):
         super().__init__(weight, every)
-        self.target = _check_non_negative("target", target)
-        if not isinstance(one_sided, bool):
-            raise ValueError(f"`one_sided` must be True or False. Received: `one_sided={one_sided!r}`.")
-        self.one_sided = one_sided
+        self.target = checks.number("target", target, 0.0)
+        self.one_sided = checks.boolean("one_sided", one_sided)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="gradient_penalty_seed")
 
-    def unweighted(self, critic, real, fake):
-        return losses_lib.gradient_penalty_per_example(critic, real, fake, self.target, self.one_sided,
-                                                       self.seed_generator)
+    def unweighted(self, critic, fake_critic, real, fake):
+        return gradient_penalty_per_example(critic, real, fake, self.target, self.one_sided, self.seed_generator)
 
     def get_config(self):
         return {**super().get_config(), "target": self.target, "one_sided": self.one_sided, "seed": self.seed}
@@ -110,15 +174,8 @@ class _ZeroCentred(Penalty):
     """gamma / 2 * ||grad D(x)||^2 at real (R1) or generated (R2) samples (Mescheder et al. 2018, eq. 9-10)."""
 
     def __init__(self, gamma=10.0, every=1):
-        self.gamma = _check_non_negative("gamma", gamma)
+        self.gamma = checks.number("gamma", gamma, 0.0)
         super().__init__(0.5 * self.gamma, every)
-
-    def points(self, real, fake):
-        raise NotImplementedError
-
-    def unweighted(self, critic, real, fake):
-        norms = losses_lib.gradient_norms(critic, self.points(real, fake))
-        return tf.square(norms), norms
 
     def get_config(self):
         return {"gamma": self.gamma, "every": self.every}
@@ -138,13 +195,15 @@ class R1(_ZeroCentred):
 
     log_name = "real_grad_norm"
 
-    def points(self, real, fake):
-        return real
+    def unweighted(self, critic, fake_critic, real, fake):
+        norms = gradient_norms(critic, real)
+        return tf.square(norms), norms
 
 
 @keras.saving.register_keras_serializable(package="tfgan")
 class R2(_ZeroCentred):
-    """R2: the zero-centred penalty on generated data, gamma / 2 * E_Q[||grad D(x)||^2] (Mescheder et al. 2018, eq. 10).
+    """R2: the zero-centred penalty on generated data, gamma / 2 * E_Q[||grad D(x)||^2] (Mescheder et al. 2018,
+    eq. 10), D scoring each fake with the labels it was generated for.
 
     Args:
         gamma: the penalty's weight. Defaults to `10.0`.
@@ -153,5 +212,20 @@ class R2(_ZeroCentred):
 
     log_name = "fake_grad_norm"
 
-    def points(self, real, fake):
-        return fake
+    def unweighted(self, critic, fake_critic, real, fake):
+        norms = gradient_norms(fake_critic, fake)
+        return tf.square(norms), norms
+
+
+PENALTIES = {"gp": GradientPenalty, "r1": R1, "r2": R2}
+
+
+def get(name, weight=10.0, *, every=1, target=1.0, one_sided=False, seed=None):
+    """A penalty by name: `"gp"` (WGAN-GP, `weight` is lambda), `"r1"` / `"r2"` (`weight` is gamma).
+
+    `target`, `one_sided` and `seed` apply to `"gp"` only; `every` makes any of them lazy.
+    """
+    checks.choice("penalty", name, tuple(PENALTIES))
+    if name == "gp":
+        return GradientPenalty(weight, target, one_sided, every=every, seed=seed)
+    return PENALTIES[name](weight, every=every)

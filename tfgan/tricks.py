@@ -1,27 +1,25 @@
 """The ganhacks tricks as Keras callbacks that install `TrainingHook`s on a `GAN`.
 
-Each trick is a callback: `set_model` creates its variables (so a `TrainingCheckpoint` restored
-before `fit` finds them), `on_train_begin` installs it as a hook on the model, `on_train_end`
-removes it. What changes over training (a smoothing strength, a flip probability, a noise std) is a
-`tf.Variable` the callback assigns before each step, so the traced step reads it and never retraces.
-They compose: pass several in `callbacks=[...]`; hooks run in the order of the list. Public names are
-re-exported from `tfgan.callbacks`.
+Each trick is a callback that is its own hook: `set_model` creates its state (so a checkpoint
+restored before `fit` finds it) and adds it to `model.training_state()`, `on_train_begin` installs
+the hook, `on_train_end` removes it. Nothing runs per batch in Python: what changes over training
+(a smoothing strength, a flip probability, a noise std, the generator's average, when G trains) is
+computed inside the traced step from the model's step counter, so `steps_per_execution=k` trains
+exactly as `k=1` does and nothing retraces. They compose: pass several in `callbacks=[...]`; hooks
+run in the order of the list. Public names are re-exported from `tfgan.callbacks`.
 
-Samples, evaluation and export use the weights `sampling_weights(model)` puts in the generator:
-its own, or the moving average when a `GeneratorEMA` is on (see `sampling_weights`).
+Samples, evaluation and export draw with `model.sampling_weights()`: the generator's own weights,
+or the moving average when a `GeneratorEMA` is on.
 
 References: soumith/ganhacks (2016); Salimans et al., Improved Techniques for Training GANs, 2016;
 Sønderby et al., Amortised MAP Inference for Image Super-resolution, 2017 (instance noise);
 Zhao et al., Differentiable Augmentation for Data-Efficient GAN Training, 2020.
 """
 
-import contextlib
-import math
-
 import keras
-import numpy as np
 import tensorflow as tf
 
+from tfgan import checks
 from tfgan.models import TrainingHook
 
 DECAYS = (None, "linear", "exponential")
@@ -30,59 +28,55 @@ NOISY_REAL_TARGETS = (0.7, 1.2)
 NOISY_FAKE_TARGETS = (0.0, 0.3)
 
 
-def _step(model):
-    return int(model.step_counter.numpy())
-
-
-def _check_number(name, value, low=None, high=None):
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.number)) and math.isfinite(value)
-    if ok and low is not None and value < low or ok and high is not None and value > high:
-        ok = False
-    if not ok:
-        bounds = f" in [{low}, {high}]" if high is not None else f" >= {low}" if low is not None else ""
-        raise ValueError(f"`{name}` must be a finite number{bounds}. Received: `{name}={value!r}`.")
-    return float(value)
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: `{name}={value!r}`.")
-    return int(value)
-
-
-def _check_decay(decay, decay_steps):
-    if decay not in DECAYS:
-        raise ValueError(f"`decay` must be one of {DECAYS}. Received: `decay={decay!r}`.")
-    if decay is not None:
-        _check_positive_int("decay_steps", decay_steps)
-    return decay
-
-
-def decayed(value, step, decay=None, decay_steps=None):
-    """`value` at `step`: constant, `"linear"` (to 0 at `decay_steps`) or `"exponential"` (halved
-    every `decay_steps`)."""
+def decay_schedule(initial, decay=None, decay_steps=None):
+    """`initial` as a function of the step: constant, `"linear"` (to 0 at `decay_steps`) or
+    `"exponential"` (halved every `decay_steps`); Keras's schedules, evaluated in the graph."""
+    checks.choice("decay", decay, DECAYS)
+    if decay is None:
+        return lambda step: tf.constant(float(initial))
+    checks.positive_int("decay_steps", decay_steps)
     if decay == "linear":
-        return value * max(0.0, 1.0 - step / decay_steps)
-    if decay == "exponential":
-        return value * 0.5 ** (step / decay_steps)
-    return value
+        return keras.optimizers.schedules.PolynomialDecay(float(initial), decay_steps, end_learning_rate=0.0)
+    return keras.optimizers.schedules.ExponentialDecay(float(initial), decay_steps, decay_rate=0.5)
+
+
+def _state_variable(value, name, dtype=None):
+    """A non-trainable variable of a trick's state; under a strategy every replica holds the first
+    replica's value (all of them compute the same)."""
+    return tf.Variable(value, trainable=False, name=name, dtype=dtype,
+                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
 
 
 class Trick(keras.callbacks.Callback, TrainingHook):
-    """A callback that is also the `TrainingHook` it installs, with one scheduled variable.
+    """A callback that is also the `TrainingHook` it installs.
 
-    `value` holds `initial` decayed by `decay` over `decay_steps` (see `decayed`); it is assigned
-    before every step from the model's step counter.
+    Subclasses create their variables in `build(model)` (within the model's strategy scope) and
+    register them with `model.track_state`; the random draws of every trick come from its own
+    `seed_generator`, which is part of the checkpointed state.
     """
 
-    def __init__(self, initial, decay=None, decay_steps=None, seed=None):
+    def __init__(self, seed=None):
         super().__init__()
-        self.initial = initial
-        self.decay = _check_decay(decay, decay_steps)
-        self.decay_steps = decay_steps
         self.seed = seed
-        self.value = tf.Variable(float(initial), trainable=False, dtype=tf.float32, name="schedule")
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = None
+        self._built_for = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        if self._built_for is not model:
+            with model.distribute_strategy.scope():
+                self.seed_generator = keras.random.SeedGenerator(self.seed)
+                self.build(model)
+            model.track_state(f"{self.state_name}_seed", self.seed_generator.state)
+            self._built_for = model
+
+    @property
+    def state_name(self):
+        """The name of this trick's state in `model.training_state()`."""
+        return "".join(f"_{c.lower()}" if c.isupper() else c for c in type(self).__name__).lstrip("_")
+
+    def build(self, model):
+        """Creates the trick's variables for `model`."""
 
     def check_model(self, model):
         """Raises `ValueError` when the trick cannot apply to `model`."""
@@ -90,25 +84,18 @@ class Trick(keras.callbacks.Callback, TrainingHook):
     def on_train_begin(self, logs=None):
         self.check_model(self.model)
         self.model.add_hook(self)
-        self.update(_step(self.model))
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.update(_step(self.model))
 
     def on_train_end(self, logs=None):
         self.model.remove_hook(self)
 
-    def update(self, step):
-        self.value.assign(decayed(self.initial, step, self.decay, self.decay_steps))
-
     def get_config(self):
-        return {"decay": self.decay, "decay_steps": self.decay_steps, "seed": self.seed}
+        return {"seed": self.seed}
 
 
 def _check_uses_targets(trick, model):
     loss = model.adversarial_loss
     if not loss.uses_targets:
-        raise ValueError(f"{type(trick).__name__} changes D's targets, but `loss={loss.name or loss!r}` takes none; "
+        raise ValueError(f"{type(trick).__name__} changes D's targets, but `loss={loss.name!r}` takes none; "
                          f"use it with minimax, non_saturating or least_squares.")
 
 
@@ -117,11 +104,11 @@ def _target(name, value):
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"`{name}` must be a number or a (low, high) pair. Received: `{name}={value!r}`.")
-        low, high = (_check_number(name, v) for v in value)
+        low, high = (checks.number(name, v) for v in value)
         if low > high:
             raise ValueError(f"`{name}` must have low <= high. Received: `{name}={value!r}`.")
         return (low, high)
-    return _check_number(name, value)
+    return checks.number(name, value)
 
 
 def _bounds(target):
@@ -155,12 +142,14 @@ class LabelSmoothing(Trick):
     """
 
     def __init__(self, real_target=0.9, fake_target=0.0, decay=None, decay_steps=None, seed=None):
-        super().__init__(1.0, decay, decay_steps, seed)
+        super().__init__(seed)
         self.real_target = _target("real_target", real_target)
         self.fake_target = _target("fake_target", fake_target)
         if _bounds(self.fake_target)[1] >= _bounds(self.real_target)[0]:
             raise ValueError(f"`fake_target` must lie below `real_target`. Received: `real_target={real_target!r}`, "
                              f"`fake_target={fake_target!r}`.")
+        self.decay, self.decay_steps = decay, decay_steps
+        self.strength = decay_schedule(1.0, decay, decay_steps)
 
     @classmethod
     def noisy(cls, **kwargs):
@@ -176,8 +165,8 @@ class LabelSmoothing(Trick):
             return tf.fill(shape, low)
         return keras.random.uniform(shape, low, high, seed=self.seed_generator)
 
-    def targets(self, real_targets, fake_targets):
-        s = self.value
+    def targets(self, real_targets, fake_targets, step):
+        s = self.strength(step)
         out = []
         for t in (real_targets, fake_targets):
             hi = 1.0 + s * (self._draw(self.real_target, tf.shape(t)) - 1.0)
@@ -186,7 +175,8 @@ class LabelSmoothing(Trick):
         return tuple(out)
 
     def get_config(self):
-        return {**super().get_config(), "real_target": self.real_target, "fake_target": self.fake_target}
+        return {**super().get_config(), "real_target": self.real_target, "fake_target": self.fake_target,
+                "decay": self.decay, "decay_steps": self.decay_steps}
 
 
 class LabelFlipping(Trick):
@@ -202,20 +192,24 @@ class LabelFlipping(Trick):
     """
 
     def __init__(self, probability=0.05, decay=None, decay_steps=None, seed=None):
-        super().__init__(_check_number("probability", probability, 0.0, 1.0), decay, decay_steps, seed)
-        self.probability = float(probability)
+        super().__init__(seed)
+        self.probability = checks.probability("probability", probability)
+        self.decay, self.decay_steps = decay, decay_steps
+        self.schedule = decay_schedule(self.probability, decay, decay_steps)
 
     def check_model(self, model):
         _check_uses_targets(self, model)
 
-    def targets(self, real_targets, fake_targets):
-        flip_real = keras.random.uniform(tf.shape(real_targets), seed=self.seed_generator) < self.value
-        flip_fake = keras.random.uniform(tf.shape(fake_targets), seed=self.seed_generator) < self.value
+    def targets(self, real_targets, fake_targets, step):
+        p = self.schedule(step)
+        flip_real = keras.random.uniform(tf.shape(real_targets), seed=self.seed_generator) < p
+        flip_fake = keras.random.uniform(tf.shape(fake_targets), seed=self.seed_generator) < p
         # A flipped example gets the other side's target (whatever smoothing made of it).
         return (tf.where(flip_real, fake_targets, real_targets), tf.where(flip_fake, real_targets, fake_targets))
 
     def get_config(self):
-        return {**super().get_config(), "probability": self.probability}
+        return {**super().get_config(), "probability": self.probability, "decay": self.decay,
+                "decay_steps": self.decay_steps}
 
 
 class InstanceNoise(Trick):
@@ -235,29 +229,28 @@ class InstanceNoise(Trick):
     """
 
     def __init__(self, stddev=0.1, decay="linear", decay_steps=10000, seed=None):
-        super().__init__(_check_number("stddev", stddev, 0.0), decay, decay_steps, seed)
-        self.stddev = float(stddev)
+        super().__init__(seed)
+        self.stddev = checks.number("stddev", stddev, 0.0)
+        self.decay, self.decay_steps = decay, decay_steps
+        self.schedule = decay_schedule(self.stddev, decay, decay_steps)
 
-    def _noisy(self, x):
-        return x + self.value * keras.random.normal(tf.shape(x), dtype=x.dtype, seed=self.seed_generator)
+    def _noisy(self, x, step):
+        return x + self.schedule(step) * keras.random.normal(tf.shape(x), dtype=x.dtype, seed=self.seed_generator)
 
-    def discriminator_inputs(self, real, fake):
-        return self._noisy(real), self._noisy(fake)
+    def discriminator_inputs(self, real, fake, step):
+        return self._noisy(real, step), self._noisy(fake, step)
 
-    def generator_inputs(self, fake):
-        return self._noisy(fake)
+    def generator_inputs(self, fake, step):
+        return self._noisy(fake, step)
 
     def get_config(self):
-        return {**super().get_config(), "stddev": self.stddev}
+        return {**super().get_config(), "stddev": self.stddev, "decay": self.decay, "decay_steps": self.decay_steps}
 
 
-def _sample_shape(model):
+def sample_shape(model):
     """The shape of one generated sample, without drawing from the model's noise generator."""
-    try:
-        return tuple(model.generator.output.shape[1:])
-    except (AttributeError, ValueError):  # a subclassed generator: one forward pass
-        z = tf.zeros([1, model.latent_dim])
-        return tuple(model.generate(z, model.sample_labels(1), training=False).shape[1:])
+    labels = model.probe_labels(1)
+    return tuple(model.generate(tf.zeros([1, model.latent_dim]), labels).shape[1:])
 
 
 class ExperienceReplay(Trick):
@@ -282,64 +275,53 @@ class ExperienceReplay(Trick):
     """
 
     def __init__(self, size=1000, probability=0.5, seed=None):
-        super().__init__(_check_number("probability", probability, 0.0, 1.0), seed=seed)
-        self.size = _check_positive_int("size", size)
-        self.probability = float(probability)
+        super().__init__(seed)
+        self.size = checks.positive_int("size", size)
+        self.probability = checks.probability("probability", probability)
         self.state = None
 
-    def set_model(self, model):
-        super().set_model(model)
-        if self.state is None:
-            self.state = tf.Module(name="experience_replay")
-            self.state.pool = tf.Variable(tf.zeros((self.size,) + _sample_shape(model)), trainable=False, name="pool")
-            self.state.count = tf.Variable(0, dtype=tf.int64, trainable=False, name="count")
-            self.state.seed = self.seed_generator.state
+    def build(self, model):
+        self.state = tf.Module(name="experience_replay")
+        self.state.pool = _state_variable(tf.zeros((self.size,) + sample_shape(model)), "pool")
+        self.state.count = _state_variable(0, "count", tf.int64)
         model.track_state("experience_replay", self.state)
 
-    def discriminator_inputs(self, real, fake):
+    def discriminator_inputs(self, real, fake, step):
         return real, self.replay(fake)
 
     def replay(self, fake):
-        """The fakes D trains on; updates the pool."""
+        """The fakes D trains on; updates the pool (static shapes only, so it compiles with XLA)."""
         fake = tf.stop_gradient(fake)
         batch = tf.shape(fake)[0]
         pool, count = self.state.pool, self.state.count
         slots = count + tf.range(batch, dtype=tf.int64)
         filling = slots < self.size
         swap = tf.logical_and(tf.logical_not(filling),
-                              keras.random.uniform([batch], seed=self.seed_generator) < self.value)
+                              keras.random.uniform([batch], seed=self.seed_generator) < self.probability)
         random_slots = keras.random.randint([batch], 0, self.size, dtype="int64", seed=self.seed_generator)
-        pooled = tf.gather(pool, random_slots)
         mask = tf.reshape(swap, [-1] + [1] * (fake.shape.rank - 1))
-        out = tf.where(mask, pooled, fake)
-        write = tf.logical_or(filling, swap)
-        indices = tf.boolean_mask(tf.where(filling, slots, random_slots), write)
-        pool.scatter_nd_update(indices[:, None], tf.boolean_mask(fake, write))
+        out = tf.where(mask, tf.gather(pool, random_slots), fake)
+        # Fakes kept go to their slot; the others to one spare row past the pool, then dropped.
+        targets = tf.where(filling, slots, tf.where(swap, random_slots, tf.cast(self.size, tf.int64)))
+        spare = tf.concat([pool, tf.zeros_like(pool[:1])], axis=0)
+        pool.assign(tf.tensor_scatter_nd_update(spare, targets[:, None], fake)[:self.size])
         count.assign(tf.minimum(count + tf.cast(batch, tf.int64), self.size))
         return out
 
-    def update(self, step):
-        self.value.assign(self.probability)
-
     def get_config(self):
-        return {"size": self.size, "probability": self.probability, "seed": self.seed}
+        return {**super().get_config(), "size": self.size, "probability": self.probability}
 
 
-def _copy(source, target):
-    for s, t in zip(source, target):
-        t.assign(s)
+class GeneratorEMA(Trick):
+    """An exponential moving average of the generator's weights, updated inside every training step
+    and used for samples, evaluation, monitoring and export (Yazıcı et al. 2019; Karras et al. 2018).
 
-
-class GeneratorEMA(keras.callbacks.Callback):
-    """An exponential moving average of the generator's weights, used for samples, evaluation and
-    export (Yazıcı et al. 2019; Karras et al. 2018).
-
-        w_ema <- w                                  before `start_step`
+        w_ema <- w                                  on steps before `start_step`
         w_ema <- decay * w_ema + (1 - decay) * w    after every step from `start_step` on
 
     Non-trainable weights (BatchNorm statistics) are copied. The averages are part of
-    `model.training_state()`; `model.generator_ema` is set to this callback, and
-    `sampling_weights(model)` puts its weights into the generator for sampling and export.
+    `model.training_state()`; `model.generator_ema` is set to this trick, and
+    `model.sampling_weights()` puts its weights into the generator for sampling and export.
 
     Args:
         decay: in [0, 1). Defaults to `0.999`.
@@ -351,21 +333,13 @@ class GeneratorEMA(keras.callbacks.Callback):
 
     def __init__(self, decay=0.999, start_step=0):
         super().__init__()
-        self.decay = _check_number("decay", decay, 0.0, 1.0)
-        if self.decay == 1.0:
-            raise ValueError(f"`decay` must be < 1 (1 never moves the average). Received: `decay={decay!r}`.")
-        if isinstance(start_step, bool) or not isinstance(start_step, (int, np.integer)) or start_step < 0:
-            raise ValueError(f"`start_step` must be a non-negative integer. Received: `start_step={start_step!r}`.")
-        self.start_step = int(start_step)
+        self.decay = checks.number("decay", decay, 0.0, 1.0, high_open=True)
+        self.start_step = checks.non_negative_int("start_step", start_step)
         self.state = None
-        self._update = None
 
-    def set_model(self, model):
-        super().set_model(model)
-        if self.state is None:
-            self.state = tf.Module(name="generator_ema")
-            self.state.weights = [tf.Variable(w, trainable=False, name="ema") for w in model.generator.weights]
-            self._update = tf.function(self._average)
+    def build(self, model):
+        self.state = tf.Module(name="generator_ema")
+        self.state.weights = [_state_variable(w, "ema") for w in model.generator.weights]
         model.track_state("generator_ema", self.state)
         model.generator_ema = self
 
@@ -373,44 +347,20 @@ class GeneratorEMA(keras.callbacks.Callback):
     def weights(self):
         return self.state.weights
 
-    def _average(self, step):
+    def end_step(self, step):
         trainable = {id(v) for v in self.model.generator.trainable_weights}
-        decay = tf.where(step > self.start_step, self.decay, 0.0)
+        decay = tf.where(step >= self.start_step, self.decay, 0.0)
         for w, ema in zip(self.model.generator.weights, self.state.weights):
             if id(w) in trainable:
-                ema.assign(decay * ema + (1.0 - decay) * w)
+                ema.assign(decay * ema + (1.0 - decay) * tf.convert_to_tensor(w))
             else:
                 ema.assign(w)
-
-    def on_train_batch_end(self, batch, logs=None):
-        # After the step the counter is n: the weights are the result of n updates.
-        self._update(tf.constant(_step(self.model), tf.int64))
 
     def get_config(self):
         return {"decay": self.decay, "start_step": self.start_step}
 
 
-@contextlib.contextmanager
-def sampling_weights(model):
-    """Within the block, `model.generator` holds the weights samples are drawn with.
-
-    That is the generator's own weights unless a `GeneratorEMA` registered itself as
-    `model.generator_ema`; then the moving averages are swapped in and the training weights put
-    back on exit. `SampleGrid` and `tfgan.export.export_generator` draw and save inside it.
-    """
-    ema = getattr(model, "generator_ema", None)
-    if ema is None or ema.state is None:
-        yield model.generator
-        return
-    backup = [w.numpy() for w in model.generator.weights]
-    _copy(ema.weights, model.generator.weights)
-    try:
-        yield model.generator
-    finally:
-        _copy(backup, model.generator.weights)
-
-
-class CheckpointSwap(keras.callbacks.Callback):
+class CheckpointSwap(Trick):
     """Every `every` steps, D trains `swap_steps` steps against the generator of `every` steps ago
     ("keep checkpoints from the past of G and D and occasionally swap them out for a few
     iterations", ganhacks #8). With `swap_discriminator`, every other swap instead trains G against
@@ -418,11 +368,10 @@ class CheckpointSwap(keras.callbacks.Callback):
 
     During a swap the older network's weights are in the model and its own updates are thrown away
     (weights and optimizer state are put back when the swap ends), so only the other network learns
-    from the swap. Snapshots, the saved weights and the swap's end step are in
-    `model.training_state()`, so a checkpoint written during a swap resumes it.
-
-    Put it before `TrainingCheckpoint`, `SampleGrid` and other callbacks that read the weights in
-    `callbacks=[...]`, so that they see the current networks once a swap ends.
+    from the swap. The swaps begin and end inside the training step (a `tf.cond` of assignments), so
+    they happen on the same steps whatever `steps_per_execution` is. Snapshots, the saved weights
+    and the swap's end step are in `model.training_state()`, so a checkpoint written during a swap
+    resumes it. A swap still running when `fit` ends is ended then. Runs on one replica.
 
     Args:
         every: steps between swaps. Defaults to `500`.
@@ -432,70 +381,80 @@ class CheckpointSwap(keras.callbacks.Callback):
 
     def __init__(self, every=500, swap_steps=5, swap_discriminator=False):
         super().__init__()
-        self.every = _check_positive_int("every", every)
-        self.swap_steps = _check_positive_int("swap_steps", swap_steps)
+        self.every = checks.positive_int("every", every)
+        self.swap_steps = checks.positive_int("swap_steps", swap_steps)
         if self.swap_steps >= self.every:
             raise ValueError(f"`swap_steps` must be less than `every`. Received: `swap_steps={swap_steps!r}`, "
                              f"`every={every!r}`.")
-        self.swap_discriminator = bool(swap_discriminator)
+        self.swap_discriminator = checks.boolean("swap_discriminator", swap_discriminator)
         self.state = None
 
     def _networks(self, model):
         return {"generator": (model.generator, model.g_optimizer),
                 "discriminator": (model.discriminator, model.d_optimizer)}
 
-    def set_model(self, model):
-        super().set_model(model)
-        if self.state is None:
-            state = tf.Module(name="checkpoint_swap")
-            state.end_step = tf.Variable(-1, dtype=tf.int64, trainable=False, name="end_step")
-            state.swapped = tf.Variable(0, dtype=tf.int64, trainable=False, name="swapped")  # 0: G, 1: D
-            state.swaps = tf.Variable(0, dtype=tf.int64, trainable=False, name="swaps")
-            for name, (net, opt) in self._networks(model).items():
-                setattr(state, f"{name}_snapshot", [tf.Variable(w, trainable=False) for w in net.weights])
-                setattr(state, f"{name}_saved",
-                        [tf.Variable(w, trainable=False) for w in net.weights + list(opt.variables)])
-            self.state = state
-        model.track_state("checkpoint_swap", self.state)
+    def build(self, model):
+        state = tf.Module(name="checkpoint_swap")
+        state.end_step = _state_variable(tf.constant(-1, tf.int64), "end_step")
+        state.swapped = _state_variable(tf.constant(0, tf.int64), "swapped")  # 0: G is the old one, 1: D
+        state.swaps = _state_variable(tf.constant(0, tf.int64), "swaps")
+        for name, (net, opt) in self._networks(model).items():
+            setattr(state, f"{name}_snapshot", [_state_variable(w, "snapshot") for w in net.weights])
+            setattr(state, f"{name}_saved", [_state_variable(w, "saved") for w in net.weights + list(opt.variables)])
+        self.state = state
+        model.track_state("checkpoint_swap", state)
 
-    def _begin(self, step):
-        name = "discriminator" if self.swap_discriminator and int(self.state.swaps.numpy()) % 2 else "generator"
+    def check_model(self, model):
+        if model.distribute_strategy.num_replicas_in_sync > 1:
+            raise ValueError("CheckpointSwap swaps weights inside the step on one replica; train without a "
+                             "multi-replica strategy to use it.")
+
+    def _begin(self, name, step):
         net, opt = self._networks(self.model)[name]
         saved = getattr(self.state, f"{name}_saved")
-        _copy(net.weights + list(opt.variables), saved)
-        _copy(getattr(self.state, f"{name}_snapshot"), net.weights)
+        _assign(saved, net.weights + list(opt.variables))
+        _assign(net.weights, getattr(self.state, f"{name}_snapshot"))
         # The next swap brings back the networks as they are now.
         for other, (other_net, _) in self._networks(self.model).items():
-            _copy(saved if other == name else other_net.weights, getattr(self.state, f"{other}_snapshot"))
+            _assign(getattr(self.state, f"{other}_snapshot"), saved if other == name else other_net.weights)
         self.state.swapped.assign(int(name == "discriminator"))
         self.state.end_step.assign(step + self.swap_steps)
 
-    def _end(self):
-        name = "discriminator" if int(self.state.swapped.numpy()) else "generator"
+    def _end(self, name):
         net, opt = self._networks(self.model)[name]
-        _copy(getattr(self.state, f"{name}_saved"), net.weights + list(opt.variables))
+        _assign(net.weights + list(opt.variables), getattr(self.state, f"{name}_saved"))
         self.state.end_step.assign(-1)
         self.state.swaps.assign_add(1)
+
+    def begin_step(self, step):
+        starts = (step > 0) & (step % self.every == 0) & (self.state.end_step < 0)
+        old_discriminator = self.swap_discriminator & (self.state.swaps % 2 == 1)
+        tf.cond(starts & old_discriminator, lambda: self._begin("discriminator", step), lambda: None)
+        tf.cond(starts & ~old_discriminator, lambda: self._begin("generator", step), lambda: None)
+
+    def end_step(self, step):
+        # After this step the counter is step + 1.
+        ends = (self.state.end_step >= 0) & (step + 1 >= self.state.end_step)
+        swapped = self.state.swapped
+        tf.cond(ends & (swapped == 1), lambda: self._end("discriminator"), lambda: None)
+        tf.cond(ends & (swapped == 0), lambda: self._end("generator"), lambda: None)
 
     @property
     def swapping(self):
         return int(self.state.end_step.numpy()) >= 0
 
-    def on_train_batch_begin(self, batch, logs=None):
-        step = _step(self.model)
-        if step > 0 and step % self.every == 0 and not self.swapping:
-            self._begin(step)
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.swapping and _step(self.model) >= int(self.state.end_step.numpy()):
-            self._end()
-
     def on_train_end(self, logs=None):
         if self.swapping:
-            self._end()
+            self._end("discriminator" if int(self.state.swapped.numpy()) else "generator")
+        super().on_train_end(logs)
 
     def get_config(self):
         return {"every": self.every, "swap_steps": self.swap_steps, "swap_discriminator": self.swap_discriminator}
+
+
+def _assign(targets, sources):
+    for target, source in zip(targets, sources):
+        target.assign(tf.convert_to_tensor(source))
 
 
 def _translation_params(shape, seed_generator, ratio=0.125):
@@ -597,40 +556,139 @@ class DiffAugment(Trick):
         return {"policy": ",".join(self.policy), "seed": self.seed}
 
 
-class DStepsSchedule(keras.callbacks.Callback):
-    """Trains G only on some steps: `schedule(step)` D updates per G update (WGAN's 100 D updates
-    for the first 25 G updates is `lambda s: 100 if s < 2500 else 5` with the model's d_steps=1).
+class DiffAugment(Trick):
+    """Differentiable augmentation (Zhao et al. 2020) of everything D sees: reals and fakes in D's
+    update, fakes in G's update, so D cannot tell them apart by the augmentation and G's gradient
+    flows through it.
 
-    On a step without a G update the generator's learning rate is 0, so its weights do not move
-    (its optimizer's moment estimates still see the gradient); the step is not retraced.
+    - `color`: brightness + U(-0.5, 0.5), saturation x U(0, 2), contrast x U(0.5, 1.5);
+    - `translation`: a shift of up to 1/8 of the image in each direction, zero-filled;
+    - `cutout`: a square of half the image's size set to 0.
+
+    In D's update the i-th real and the i-th fake get the same random parameters, so the policy is
+    applied identically to both batches.
 
     Args:
-        schedule: a callable from the step to a positive integer.
+        policy: a comma-separated string or list of names from `AUGMENTATIONS`.
+            Defaults to `"color,translation,cutout"`.
+        seed: seed of the random parameters. Defaults to `None`.
+
+    Reference:
+        Zhao et al., Differentiable Augmentation for Data-Efficient GAN Training, NeurIPS 2020;
+        https://github.com/mit-han-lab/data-efficient-gans (DiffAugment_tf.py).
+    """
+
+    def __init__(self, policy="color,translation,cutout", seed=None):
+        super().__init__(seed)
+        names = [p.strip() for p in policy.split(",")] if isinstance(policy, str) else list(policy)
+        if not names or any(p not in AUGMENTATIONS for p in names):
+            raise ValueError(f"`policy` must name augmentations from {AUGMENTATIONS}. Received: `policy={policy!r}`.")
+        self.policy = tuple(names)
+
+    def check_model(self, model):
+        shape = sample_shape(model)
+        if len(shape) != 3:
+            raise ValueError(f"`DiffAugment` augments images [H, W, C], but the generator makes samples of shape "
+                             f"{shape}; use it on image data.")
+
+    def augment(self, x, copies=1):
+        """Augments `x`, whose batch is `copies` batches stacked; each copy gets the same parameters."""
+        shape = [tf.shape(x)[0] // copies, x.shape[1], x.shape[2]]
+        tile = lambda p: tf.tile(p, [copies] + [1] * (p.shape.rank - 1))
+        for name in self.policy:
+            if name == "color":
+                uniform = lambda low, high: tile(keras.random.uniform([shape[0], 1, 1, 1], low, high,
+                                                                      seed=self.seed_generator))
+                x = x + uniform(-0.5, 0.5)
+                mean = tf.reduce_mean(x, axis=3, keepdims=True)
+                x = (x - mean) * uniform(0.0, 2.0) + mean
+                mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
+                x = (x - mean) * uniform(0.5, 1.5) + mean
+            elif name == "translation":
+                dy, dx = _translation_params(shape, self.seed_generator)
+                x = _translate(x, tile(dy), tile(dx))
+            else:
+                x = x * tile(_cutout_mask(shape, self.seed_generator))
+        return x
+
+    def discriminator_inputs(self, real, fake, step):
+        both = self.augment(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), copies=2)
+        return both[:tf.shape(real)[0]], both[tf.shape(real)[0]:]
+
+    def generator_inputs(self, fake, step):
+        return self.augment(fake)
+
+    def get_config(self):
+        return {**super().get_config(), "policy": ",".join(self.policy)}
+
+
+class CriticSchedule:
+    """WGAN's critic schedule (Arjovsky et al. 2017, their released code): `critic_steps` D updates
+    before each of the first `warmup` G updates and before every `every`-th, `steps` otherwise.
+
+        n(g) = critic_steps  if g < warmup or g % every == 0,  else steps      (g: G updates done)
+
+    A schedule for `DStepsSchedule`.
+
+    Args:
+        steps: D updates per G update off the schedule (the model's `d_steps`). Defaults to `5`.
+        critic_steps: D updates on scheduled G updates. Defaults to `100`.
+        warmup: the first `warmup` G updates are scheduled. Defaults to `25`.
+        every: so is every `every`-th after. Defaults to `500`.
+
+    Reference:
+        Arjovsky et al., Wasserstein GAN, ICML 2017 (https://github.com/martinarjovsky/WassersteinGAN).
+    """
+
+    def __init__(self, steps=5, critic_steps=100, warmup=25, every=500):
+        self.steps = checks.positive_int("steps", steps)
+        self.critic_steps = checks.positive_int("critic_steps", critic_steps)
+        self.warmup = checks.non_negative_int("warmup", warmup)
+        self.every = checks.positive_int("every", every)
+
+    def __call__(self, g_updates):
+        g = tf.cast(g_updates, tf.int64)
+        scheduled = (g < self.warmup) | (g % self.every == 0)
+        return tf.where(scheduled, tf.constant(self.critic_steps, tf.int64), tf.constant(self.steps, tf.int64))
+
+    def get_config(self):
+        return {"steps": self.steps, "critic_steps": self.critic_steps, "warmup": self.warmup, "every": self.every}
+
+
+class DStepsSchedule(Trick):
+    """Trains G only once D has made `schedule(g)` updates since the last G update, g the number of
+    G updates so far: WGAN's 100 critic updates for each of the first 25 G updates is
+    `DStepsSchedule(CriticSchedule(steps=5))`, and `keras.optimizers.schedules.PiecewiseConstantDecay`
+    gives any piecewise schedule.
+
+    Each training step still makes the model's `d_steps` D updates; on a step whose G update is not
+    due, G's update is skipped (a `tf.cond`, so weights and optimizer state stay as they were). The
+    counts are part of `model.training_state()`.
+
+    Args:
+        schedule: a callable from the G updates done (an int64 tensor) to the D updates wanted
+            before the next one (a number or tensor), evaluated in the graph.
     """
 
     def __init__(self, schedule):
         super().__init__()
         if not callable(schedule):
-            raise ValueError(f"`schedule` must be a callable step -> int. Received: `schedule={schedule!r}`.")
+            raise ValueError(f"`schedule` must be a callable g_updates -> D updates. Received: `schedule={schedule!r}`.")
         self.schedule = schedule
-        self._lr = None
-        self._since_g = 0
+        self.state = None
 
-    def on_train_begin(self, logs=None):
-        if isinstance(self.model.g_optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-            raise ValueError("DStepsSchedule sets the generator's learning rate, so it needs a constant one; "
-                             "the g_optimizer has a learning-rate schedule.")
-        self._lr = float(keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate))
-        self._since_g = 0
+    def build(self, model):
+        self.state = tf.Module(name="d_steps_schedule")
+        self.state.g_updates = _state_variable(tf.constant(0, tf.int64), "g_updates")
+        self.state.d_updates = _state_variable(tf.constant(0, tf.int64), "d_updates_since_g")
+        model.track_state("d_steps_schedule", self.state)
 
-    def on_train_batch_begin(self, batch, logs=None):
-        n = self.schedule(_step(self.model))
-        _check_positive_int("schedule(step)", n)
-        self._since_g += 1
-        train_g = self._since_g >= n
-        if train_g:
-            self._since_g = 0
-        self.model.g_optimizer.learning_rate.assign(self._lr if train_g else 0.0)
+    def generator_update(self, step, d_updates):
+        since = self.state.d_updates + d_updates
+        due = since >= tf.cast(self.schedule(self.state.g_updates), tf.int64)
+        self.state.d_updates.assign(tf.where(due, tf.constant(0, tf.int64), since))
+        self.state.g_updates.assign_add(tf.cast(due, tf.int64))
+        return due
 
-    def on_train_end(self, logs=None):
-        self.model.g_optimizer.learning_rate.assign(self._lr)
+    def get_config(self):
+        return {"schedule": self.schedule.get_config() if hasattr(self.schedule, "get_config") else None}

@@ -1,43 +1,20 @@
 """The GAN model: one `keras.Model` whose `train_step` serves every loss, penalty and trick."""
 
+import contextlib
 import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan import checks
 from tfgan import distribute as distribute_lib
 from tfgan import losses as losses_lib
+from tfgan.models.hooks import TrainingHook
 
 NOISE_DISTRIBUTIONS = ("normal", "uniform")
-
-
-class TrainingHook:
-    """Changes what the discriminator sees inside the training step.
-
-    A callback installs a hook with `GAN.add_hook` in `on_train_begin` and removes it in
-    `on_train_end`; the step calls the three methods below at trace time, so a hook adds graph ops,
-    never per-step Python. Schedules a hook reads belong in variables it owns, so that changing them
-    does not retrace the step.
-    """
-
-    def discriminator_inputs(self, real, fake):
-        """Transforms the real and fake batches D sees in its own update."""
-        return real, fake
-
-    def generator_inputs(self, fake):
-        """Transforms the fakes D scores in the generator's update (gradients flow through)."""
-        return fake
-
-    def targets(self, real_targets, fake_targets):
-        """Transforms the per-example targets of losses that use them (cross-entropy, least squares)."""
-        return real_targets, fake_targets
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: `{name}={value!r}`.")
-    return value
+# Errors Keras raises when a network is called on inputs it cannot take.
+_CALL_ERRORS = (ValueError, TypeError, tf.errors.InvalidArgumentError)
 
 
 @keras.saving.register_keras_serializable(package="tfgan")
@@ -50,14 +27,20 @@ class GAN(keras.Model):
     `batch_size * d_steps` to give every D update `batch_size` real examples (`tfgan.data.load`
     does this when given `d_steps`).
 
-    The loss is an object or a name (`tfgan.losses.get`), the penalty a callable
-    `penalty(critic, real, fake, step=...) -> per-example values` added to D's loss (its own
-    `GradientTape` nests inside D's). Per-example losses are averaged over the global batch, so
-    the same global batch gives the same update on one or several replicas.
+    The loss is a `tfgan.losses.Loss` or its name, the penalty a callable
+    `penalty(critic, real, fake, step=..., fake_critic=...) -> per-example values` added to D's loss
+    (its own `GradientTape` nests inside D's). Per-example losses are averaged over the global batch,
+    so the same global batch gives the same update on one or several replicas. The networks' own
+    regularization losses (`kernel_regularizer`, `add_loss`) are added to their losses and logged as
+    `d_reg_loss` / `g_reg_loss`.
+
+    With `pack=m` (PacGAN, Lin et al. 2018) D scores m samples at once: m reals, or m fakes,
+    concatenated along the last axis (an image's channels, a vector's features), so D must take m
+    times the data's channels; every loss and penalty then works on the packed samples.
 
     Args:
         generator: a Keras model mapping `[batch, latent_dim]` noise to samples.
-        discriminator: a Keras model mapping samples to logits `[batch, 1]` (or `[batch, ...]`).
+        discriminator: a Keras model mapping samples to logits `[batch, 1]` (or `[batch, ..., 1]`).
         latent_dim: size of the noise vector z.
         loss: a `tfgan.losses.Loss` or one of its names. Defaults to `"non_saturating"`.
         penalty: optional callable adding a per-example term to D's loss. Defaults to `None`.
@@ -70,6 +53,7 @@ class GAN(keras.Model):
         concat_real_fake: score real and fake in one call of D on the concatenated batch instead of
             two calls, so layers with batch statistics (BatchNorm, minibatch features) see both
             mixed. Defaults to `False` (separate batches, as ganhacks #4 advises).
+        pack: samples D scores at once (PacGAN). Defaults to `1`.
 
     Example:
 
@@ -77,26 +61,27 @@ class GAN(keras.Model):
     gan = tfgan.GAN(tfgan.nets.mlp_generator(2, latent_dim=8),
                     tfgan.nets.mlp_discriminator(2), latent_dim=8)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
-    gan.fit(tfgan.data.load("ring", batch_size=128).dataset, steps_per_epoch=100, epochs=5)
+    gan.fit(tfgan.data.load("ring", batch_size=128)[0], steps_per_epoch=100, epochs=5)
     samples = gan(tf.random.normal([16, 8]))
     ```
 
     Reference:
-        Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014.
+        Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014;
+        Lin et al., PacGAN: The power of two samples in generative adversarial networks, NeurIPS 2018.
     """
 
     def __init__(self, generator, discriminator, latent_dim, loss="non_saturating", penalty=None,
                  d_steps=1, g_steps=1, noise="normal", seed=None, d_constraint=None, concat_real_fake=False,
-                 **kwargs):
+                 pack=1, **kwargs):
         super().__init__(**kwargs)
         for name, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.layers.Layer):
                 raise ValueError(f"`{name}` must be a Keras model or layer. Received: `{name}={net!r}`.")
-        self.latent_dim = _check_positive_int("latent_dim", latent_dim)
-        self.d_steps = _check_positive_int("d_steps", d_steps)
-        self.g_steps = _check_positive_int("g_steps", g_steps)
-        if noise not in NOISE_DISTRIBUTIONS:
-            raise ValueError(f"`noise` must be one of {NOISE_DISTRIBUTIONS}. Received: `noise={noise!r}`.")
+        self.latent_dim = checks.positive_int("latent_dim", latent_dim)
+        self.d_steps = checks.positive_int("d_steps", d_steps)
+        self.g_steps = checks.positive_int("g_steps", g_steps)
+        self.noise = checks.choice("noise", noise, NOISE_DISTRIBUTIONS)
+        self.pack = checks.positive_int("pack", pack)
         if penalty is not None and not callable(penalty):
             raise ValueError(f"`penalty` must be callable or None. Received: `penalty={penalty!r}`.")
         if d_constraint is not None and not callable(d_constraint):
@@ -107,17 +92,15 @@ class GAN(keras.Model):
         self.discriminator = discriminator
         self.adversarial_loss = losses_lib.get(loss)
         self.penalty = penalty
-        self.noise = noise
         self.seed = seed
-        self.concat_real_fake = bool(concat_real_fake)
+        self.concat_real_fake = checks.boolean("concat_real_fake", bool(concat_real_fake))
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
         # Also a (non-trainable) weight of the model, so that `.keras` files carry the noise state.
         self.noise_state = self.seed_generator.state
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step")
+        self.generator_ema = None  # a GeneratorEMA sets itself here; samples and exports then use it
         self._hooks = ()
-        self._extra_state = {}
-        self._check_shapes()
-        self._check_discriminator_output()
+        self._extra_state = _StateRegistry()
         # Steps whose updates were skipped for a non-finite loss or gradient: in all (checkpointed),
         # in a row now, and whether the current step skipped one (see `_apply`).
         self.nan_steps = keras.Variable(0, dtype="int64", trainable=False, name="nan_steps",
@@ -131,44 +114,62 @@ class GAN(keras.Model):
         if getattr(self.penalty, "seed_generator", None) is not None:
             self.track_state("penalty_seed", self.penalty.seed_generator.state)
         # Range of the first batch of images `fit` sees; `fit` warns once when it is outside [-1, 1].
-        self._data_range = keras.Variable([0.0, 0.0], trainable=False, name="data_range",
-                                          aggregation="only_first_replica")
-        self._data_range_seen = keras.Variable(False, dtype="bool", trainable=False, name="data_range_seen",
-                                               aggregation="only_first_replica")
+        self.data_range = keras.Variable([0.0, 0.0], trainable=False, name="data_range",
+                                         aggregation="only_first_replica")
+        self.data_range_seen = keras.Variable(False, dtype="bool", trainable=False, name="data_range_seen",
+                                              aggregation="only_first_replica")
+        # Held-out losses, averaged over the batches of `evaluate`.
+        self.evaluation_trackers = {name: keras.metrics.Mean(name=name)
+                                    for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        self._check_networks()
 
-    def _check_shapes(self):
-        """Fails at construction when G's output cannot be D's input."""
-        try:
-            g_out = tuple(self.generator.output.shape[1:])
-            d_in = tuple(self.discriminator.inputs[0].shape[1:])
-        except (AttributeError, IndexError, ValueError, TypeError):
-            return  # subclassed models: checked when the step is traced
-        if g_out != d_in:
-            raise ValueError(f"The generator's output shape {g_out} does not match the discriminator's "
-                             f"input shape {d_in}.")
+    # ---------------------------------------------------------------- construction checks
 
-    def _check_discriminator_output(self):
-        """Fails at construction when D's real/fake logits are not one per example (`[batch, 1]`,
-        `[batch]` or patches `[batch, ..., 1]`), e.g. a classifier's or a two-headed D given to a GAN
-        that does not split its output (`adversarial_logits`)."""
+    def _check_networks(self):
+        """Fails at construction, naming the argument, when G cannot take `latent_dim` noise, D cannot
+        score G's samples, or D's output is not one real/fake logit per example. Runs both networks
+        once on a probe batch, which also builds models that were built without an input shape."""
+        width = _input_width(self.generator)
+        if width is not None and width != self.latent_dim:
+            raise ValueError(f"`latent_dim={self.latent_dim}` does not match the generator, which takes noise of "
+                             f"width {width}. Pass latent_dim={width} or build the generator for {self.latent_dim}.")
+        count = 2 * self.pack
+        labels = self.probe_labels(count)
         try:
-            logits = self.adversarial_logits(self.discriminator.output)
-        except (AttributeError, ValueError, TypeError, IndexError):
-            return  # subclassed models or heads this check cannot read: the step is the check
-        shape = getattr(logits, "shape", None)
-        if shape is None or isinstance(logits, (list, tuple, dict)):
-            raise ValueError(f"The discriminator has several outputs but `{type(self).__name__}` takes one "
-                             f"real/fake logit per example; override `adversarial_logits` to pick it. Received: "
-                             f"`discriminator.output` of {len(logits)} tensors.")
-        if len(shape) > 1 and shape[-1] != 1:
-            raise ValueError(f"The discriminator must output one real/fake logit per example, of shape "
-                             f"(batch, 1) for the {self.adversarial_loss.name or 'adversarial'} loss. Received: "
-                             f"`discriminator.output.shape={tuple(shape)}`.")
+            fake = self.generate(tf.zeros([count, self.latent_dim]), labels)
+        except _CALL_ERRORS as error:
+            raise ValueError(f"The generator cannot take noise of width `latent_dim={self.latent_dim}`: "
+                             f"{_first_line(error)}") from None
+        packed = self.pack_samples(tf.cast(fake, tf.float32))
+        try:
+            outputs = self.discriminate(packed, labels if self.pack == 1 else None)
+        except _CALL_ERRORS as error:
+            what = f"packs of {self.pack} samples, " if self.pack > 1 else ""
+            raise ValueError(f"The discriminator cannot score the generator's {what}of shape "
+                             f"{tuple(packed.shape[1:])}: {_first_line(error)}") from None
+        self.check_discriminator_output(outputs)
+
+    def probe_labels(self, count):
+        """Labels for the construction probe; `None` for an unconditional GAN."""
+        return None
+
+    def check_discriminator_output(self, outputs):
+        """Raises `ValueError` unless D gives one real/fake logit per example (`[batch, 1]`, `[batch]` or
+        patches `[batch, ..., 1]`); a subclass with a differently shaped D overrides it."""
+        if isinstance(outputs, (list, tuple, dict)):
+            raise ValueError(f"The discriminator has {len(outputs)} outputs but `{type(self).__name__}` takes one "
+                             f"real/fake logit per example; override `adversarial_logits` to pick it.")
+        shape = tuple(outputs.shape[1:])
+        if shape and shape[-1] != 1:
+            raise ValueError(f"`discriminator` must output one real/fake logit per example, of shape (batch, 1), "
+                             f"for the {self.adversarial_loss.name} loss. Received output shape (batch, "
+                             f"{', '.join(map(str, shape))}).")
 
     # ---------------------------------------------------------------- set-up
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
-        """Gives each network its own optimizer; `kwargs` go to `keras.Model.compile`."""
+        """Gives each network its own optimizer; `kwargs` (`jit_compile`, `steps_per_execution`, ...)
+        go to `keras.Model.compile`."""
         for name, opt in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
             if not isinstance(opt, keras.optimizers.Optimizer):
                 raise ValueError(f"`{name}` must be a keras.optimizers.Optimizer. Received: `{name}={opt!r}`.")
@@ -193,8 +194,6 @@ class GAN(keras.Model):
             self.build()
 
     def build(self, input_shape=None):
-        if not self.generator.built:
-            self.generator.build((None, self.latent_dim))
         self.built = True
 
     def add_hook(self, hook):
@@ -219,8 +218,8 @@ class GAN(keras.Model):
             self.make_train_function(force=True)
 
     def track_state(self, name, trackable):
-        """Adds a trackable (variables of a callback) to the state that `training_state` returns."""
-        self._extra_state[name] = trackable
+        """Adds a trackable (a trick's variables) to the state that `training_state` returns."""
+        self._extra_state.items[name] = trackable
 
     def training_state(self):
         """Everything a checkpoint needs to resume training exactly, as a dict of trackables."""
@@ -229,7 +228,7 @@ class GAN(keras.Model):
         for name in ("d_optimizer", "g_optimizer"):
             if getattr(self, name, None) is not None:
                 state[name] = getattr(self, name)
-        state.update(self._extra_state)
+        state.update(self._extra_state.items)
         return state
 
     # ---------------------------------------------------------------- networks
@@ -279,6 +278,20 @@ class GAN(keras.Model):
         """The real/fake logits inside D's output (the whole output for a plain GAN)."""
         return outputs
 
+    def pack_samples(self, x):
+        """Concatenates each group of `pack` consecutive samples along the last axis:
+        `[B, ..., C] -> [B / pack, ..., pack * C]` (the identity for `pack=1`)."""
+        if self.pack == 1:
+            return x
+        shape = x.shape[1:]
+        if x.shape[0] is not None and x.shape[0] % self.pack:
+            raise ValueError(f"A batch of {x.shape[0]} samples cannot be split into packs of `pack={self.pack}`; "
+                             f"use a batch size that is a multiple of {self.pack}.")
+        x = tf.reshape(x, [-1, self.pack, *shape])
+        # [B/m, m, ..., C] -> [B/m, ..., m, C]: each sample's channels stay together.
+        x = tf.transpose(x, [0, *range(2, len(shape) + 1), 1, len(shape) + 1])
+        return tf.reshape(x, [-1, *shape[:-1], self.pack * shape[-1]])
+
     def auxiliary_d_loss(self, real_outputs, fake_outputs, real_labels, fake_labels):
         """Per-example terms a subclass adds to D's loss (ACGAN's class loss); none here."""
         return None
@@ -290,6 +303,45 @@ class GAN(keras.Model):
     def discriminator_metrics(self, real_outputs, fake_outputs, real_labels, fake_labels):
         """Extra per-example quantities logged from D's step (ACGAN's class accuracy); none here."""
         return {}
+
+    # ---------------------------------------------------------------- sampling and export
+
+    @contextlib.contextmanager
+    def sampling_weights(self):
+        """Within the block the generator holds the weights samples are drawn with: its own, or
+        the moving average of a `GeneratorEMA` (put back on exit). Samples, evaluation, the training
+        monitor and the export all draw inside it."""
+        ema = self.generator_ema
+        if ema is None or ema.state is None:
+            yield self.generator
+            return
+        backup = [w.numpy() for w in self.generator.weights]
+        for weight, average in zip(self.generator.weights, ema.weights):
+            weight.assign(average)
+        try:
+            yield self.generator
+        finally:
+            for weight, value in zip(self.generator.weights, backup):
+                weight.assign(value)
+
+    def sample(self, z, labels=None, batch_size=500):
+        """The generator's samples for noise `z` (and `labels` for conditional models) as numpy, drawn
+        with the sampling weights (`sampling_weights`) in batches of `batch_size`."""
+        z = np.asarray(z, np.float32)
+        with self.sampling_weights():
+            return np.concatenate([
+                np.asarray(self.generate(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size],
+                                         training=False))
+                for i in range(0, len(z), batch_size)])
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+        """Exports the generator's serving SavedModel (`tfgan.export.export_generator`): signatures
+        `serving_default` and `sample`, loadable without tfgan."""
+        from tfgan import export as export_lib  # export imports data, not models: no circle
+
+        if format != "tf_saved_model":
+            raise ValueError(f"`format` must be 'tf_saved_model' for a GAN. Received: `format={format!r}`.")
+        return export_lib.export_generator(self, filepath)
 
     # ---------------------------------------------------------------- training
 
@@ -309,13 +361,19 @@ class GAN(keras.Model):
     def train_step(self, data):
         real, labels = self.unpack(data)
         self._observe_data_range(real)
+        step = tf.convert_to_tensor(self.step_counter)
         forward_state = self._begin_guarded_step()
+        for hook in self._hooks:
+            hook.begin_step(step)
         minibatches = self._split(real, labels)
 
-        d_logs = [self._discriminator_step(x, c) for x, c in minibatches]
+        d_logs = [self._discriminator_step(x, c, step) for x, c in minibatches]
+        train_generator = self._generator_gate(step)
         last_real, last_labels = minibatches[-1]
-        g_logs = [self._generator_step(last_real, last_labels) for _ in range(self.g_steps)]
+        g_logs = [self._generator_step(last_real, last_labels, step, train_generator) for _ in range(self.g_steps)]
 
+        for hook in self._hooks:
+            hook.end_step(step)
         self.step_counter.assign_add(1)
         logs = _mean_logs(d_logs)
         logs.update(_mean_logs(g_logs))
@@ -337,7 +395,16 @@ class GAN(keras.Model):
         return [(real[i * size:(i + 1) * size], None if labels is None else labels[i * size:(i + 1) * size])
                 for i in range(self.d_steps)]
 
-    def _discriminator_step(self, real, real_labels):
+    def _generator_gate(self, step):
+        """Whether this step's G updates apply: all hooks agree (`TrainingHook.generator_update`)."""
+        gate = None
+        for hook in self._hooks:
+            allowed = hook.generator_update(step, self.d_steps)
+            if allowed is not None:
+                gate = allowed if gate is None else tf.logical_and(gate, allowed)
+        return gate
+
+    def _discriminator_step(self, real, real_labels, step):
         batch_size = tf.shape(real)[0]
         z = self.sample_noise(batch_size)
         fake_labels = self.sample_labels(batch_size)
@@ -345,11 +412,13 @@ class GAN(keras.Model):
         _check_sample_shapes(real, fake)
         real_in, fake_in = real, fake
         for hook in self._hooks:
-            real_in, fake_in = hook.discriminator_inputs(real_in, fake_in)
-        real_targets = tf.ones([batch_size], tf.float32)
-        fake_targets = tf.zeros([batch_size], tf.float32)
+            real_in, fake_in = hook.discriminator_inputs(real_in, fake_in, step)
+        real_in, fake_in = self.pack_samples(real_in), self.pack_samples(fake_in)
+        scored = tf.shape(real_in)[0]
+        real_targets = tf.ones([scored], tf.float32)
+        fake_targets = tf.zeros([scored], tf.float32)
         for hook in self._hooks:
-            real_targets, fake_targets = hook.targets(real_targets, fake_targets)
+            real_targets, fake_targets = hook.targets(real_targets, fake_targets, step)
 
         with tf.GradientTape() as tape:
             if self.concat_real_fake:
@@ -368,9 +437,12 @@ class GAN(keras.Model):
             d_loss = self._average(per_example)
             total = d_loss
             if self.penalty is not None:
-                critic = lambda x: self.adversarial_logits(_float32(self.discriminate(x, real_labels, training=True)))
-                penalty = self._average(self.penalty(critic, real_in, fake_in, step=self.step_counter))
+                penalty = self._average(self.penalty(
+                    self._critic(real_labels), real_in, fake_in, step=step, fake_critic=self._critic(fake_labels)))
                 total = total + penalty
+            regularization = _regularization(self.discriminator)
+            if regularization is not None:
+                total = total + regularization
             scaled = self.d_optimizer.scale_loss(total)  # unchanged unless loss-scaled (float16)
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, variables)
@@ -378,13 +450,15 @@ class GAN(keras.Model):
         self._apply(self.d_optimizer, grads, variables, total, d_grad_norm)
 
         logs = {"d_loss": d_loss,
-                "d_real": self._average(_per_example_mean(self.adversarial_loss.output(real_logits))),
-                "d_fake": self._average(_per_example_mean(self.adversarial_loss.output(fake_logits)))}
+                "d_real": self._average(_per_example_mean(self.adversarial_loss.d_output(real_logits))),
+                "d_fake": self._average(_per_example_mean(self.adversarial_loss.d_output(fake_logits)))}
         if self.penalty is not None:
             logs["penalty"] = penalty
             for name, values in getattr(self.penalty, "last_logs", {}).items():
                 logs[name] = self._average(values)
-        if getattr(self.adversarial_loss, "estimates_wasserstein", False):
+        if regularization is not None:
+            logs["d_reg_loss"] = regularization * _replicas()
+        if self.adversarial_loss.estimates_wasserstein:
             logs["wasserstein_estimate"] = logs["d_real"] - logs["d_fake"]
         extra = self.discriminator_metrics(real_out, fake_out, real_labels, fake_labels)
         logs.update({k: self._average(v) for k, v in extra.items()})
@@ -393,6 +467,10 @@ class GAN(keras.Model):
         logs["d_grad_norm"] = self._log_value(d_grad_norm, tf.distribute.ReduceOp.MEAN)
         return logs
 
+    def _critic(self, labels):
+        """D's real/fake logits as a function of its input alone, for the penalties."""
+        return lambda x: self.adversarial_logits(_float32(self.discriminate(x, labels, training=True)))
+
     def _discriminate_together(self, real, fake, real_labels, fake_labels):
         """D's outputs for real and fake from one call on the two batches stacked."""
         size = tf.shape(real)[0]
@@ -400,7 +478,7 @@ class GAN(keras.Model):
         out = self.discriminate(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), labels, training=True)
         return tf.nest.map_structure(lambda t: t[:size], out), tf.nest.map_structure(lambda t: t[size:], out)
 
-    def _generator_step(self, real, real_labels):
+    def _generator_step(self, real, real_labels, step, enabled=None):
         batch_size = tf.shape(real)[0]
         z = self.sample_noise(batch_size)
         fake_labels = self.sample_labels(batch_size)
@@ -408,32 +486,41 @@ class GAN(keras.Model):
             fake = _float32(self.generate(z, fake_labels, training=True))
             fake_in = fake
             for hook in self._hooks:
-                fake_in = hook.generator_inputs(fake_in)
-            fake_out = _float32(self.discriminate(fake_in, fake_labels, training=True))
+                fake_in = hook.generator_inputs(fake_in, step)
+            fake_out = _float32(self.discriminate(self.pack_samples(fake_in), fake_labels, training=True))
             real_logits = None
-            if getattr(self.adversarial_loss, "generator_needs_real", False):
-                real_logits = self.adversarial_logits(_float32(self.discriminate(real, real_labels, training=True)))
+            if self.adversarial_loss.generator_needs_real:
+                real_logits = self.adversarial_logits(
+                    _float32(self.discriminate(self.pack_samples(real), real_labels, training=True)))
             per_example = self.adversarial_loss.g_loss(self.adversarial_logits(fake_out), real_logits)
             aux = self.auxiliary_g_loss(fake_out, fake_labels)
             if aux is not None:
                 per_example = per_example + aux
             g_loss = self._average(per_example)
-            scaled = self.g_optimizer.scale_loss(g_loss)
+            total = g_loss
+            regularization = _regularization(self.generator)
+            if regularization is not None:
+                total = total + regularization
+            scaled = self.g_optimizer.scale_loss(total)
         variables = self.generator.trainable_variables
         grads = tape.gradient(scaled, variables)
         g_grad_norm = _grad_norm(self.g_optimizer, grads)
-        self._apply(self.g_optimizer, grads, variables, g_loss, g_grad_norm)
-        return {"g_loss": self._log_value(g_loss),
+        self._apply(self.g_optimizer, grads, variables, total, g_grad_norm, enabled)
+        logs = {"g_loss": self._log_value(g_loss),
                 "g_grad_norm": self._log_value(g_grad_norm, tf.distribute.ReduceOp.MEAN)}
+        if regularization is not None:
+            logs["g_reg_loss"] = self._log_value(regularization * _replicas())
+        return logs
 
-    def _apply(self, optimizer, grads, variables, loss, grad_norm):
-        """Applies `grads` unless `loss` or a gradient is not finite on some replica.
+    def _apply(self, optimizer, grads, variables, loss, grad_norm, enabled=None):
+        """Applies `grads` unless `loss` or a gradient is not finite on some replica, or `enabled`
+        (a bool tensor, e.g. a D-steps schedule) says no.
 
         The skip is a `tf.cond` around `apply_gradients`, so a skipped update leaves the weights and
         the optimizer's whole state (iterations, Adam's moments) as they were, where zeroed gradients
-        would still move the moments. The step is then counted in `nan_steps`. The gradients are
-        checked through their global norm (logged anyway), which is NaN or inf when any of them is,
-        and also when their squared norm overflows float32.
+        would still move the moments. A non-finite step is then counted in `nan_steps`. The gradients
+        are checked through their global norm (logged anyway), which is NaN or inf when any of them
+        is, and also when their squared norm overflows float32.
         """
         finite = tf.math.is_finite(loss)
         # A loss-scaled optimizer sees its own overflowing gradients, to skip them and lower its scale.
@@ -442,23 +529,24 @@ class GAN(keras.Model):
         # All replicas must take the same branch: apply_gradients all-reduces inside it.
         bad = self._log_value(1.0 - tf.cast(finite, tf.float32))
         finite = tf.equal(bad, 0.0)
+        apply = finite if enabled is None else tf.logical_and(finite, enabled)
 
         def update(grads):
             optimizer.apply_gradients(list(zip(grads, variables)))
 
         if tf.__internal__.distribute.strategy_supports_no_merge_call():
-            tf.cond(finite, lambda: update(grads), lambda: None)
+            tf.cond(apply, lambda: update(grads), lambda: None)
         else:
             # A strategy that syncs through merge_call (MirroredStrategy) cannot have it in a cond
             # branch in replica context; the cond goes in cross-replica context, as in Keras's
             # LossScaleOptimizer.
-            def cross_replica(distribution, finite, grads):
+            def cross_replica(distribution, apply, grads):
                 def apply_all():
                     distribution.extended.call_for_each_replica(update, args=(grads,))
 
-                tf.cond(distribution.experimental_local_results(finite)[0], apply_all, lambda: None)
+                tf.cond(distribution.experimental_local_results(apply)[0], apply_all, lambda: None)
 
-            tf.distribute.get_replica_context().merge_call(cross_replica, args=(finite, grads))
+            tf.distribute.get_replica_context().merge_call(cross_replica, args=(apply, grads))
         self._step_skipped.assign(tf.maximum(self._step_skipped, 1 - tf.cast(finite, tf.int64)))
 
     def _begin_guarded_step(self):
@@ -488,15 +576,38 @@ class GAN(keras.Model):
             x = tf.cast(real, tf.float32)
             return tf.stack([tf.reduce_min(x), tf.reduce_max(x)])
 
-        seen = tf.convert_to_tensor(self._data_range_seen)
-        self._data_range.assign(tf.cond(seen, lambda: tf.convert_to_tensor(self._data_range), first_range))
-        self._data_range_seen.assign(True)
+        seen = tf.convert_to_tensor(self.data_range_seen)
+        self.data_range.assign(tf.cond(seen, lambda: tf.convert_to_tensor(self.data_range), first_range))
+        self.data_range_seen.assign(True)
+
+    def test_step(self, data):
+        """The losses on held-out data, with no update: `evaluate` averages them over its batches."""
+        real, labels = self.unpack(data)
+        batch_size = tf.shape(real)[0]
+        fake_labels = self.sample_labels(batch_size)
+        fake = _float32(self.generate(self.sample_noise(batch_size), fake_labels))
+        real_out = _float32(self.discriminate(self.pack_samples(real), labels))
+        fake_out = _float32(self.discriminate(self.pack_samples(fake), fake_labels))
+        real_logits, fake_logits = self.adversarial_logits(real_out), self.adversarial_logits(fake_out)
+        scored = tf.shape(real_logits)[0]
+        d_loss = self.adversarial_loss.d_loss(real_logits, fake_logits, _match(tf.ones([scored]), real_logits),
+                                              _match(tf.zeros([scored]), fake_logits))
+        aux = self.auxiliary_d_loss(real_out, fake_out, labels, fake_labels)
+        g_loss = self.adversarial_loss.g_loss(fake_logits, real_logits)
+        g_aux = self.auxiliary_g_loss(fake_out, fake_labels)
+        values = {"d_loss": d_loss if aux is None else d_loss + aux,
+                  "g_loss": g_loss if g_aux is None else g_loss + g_aux,
+                  "d_real": _per_example_mean(self.adversarial_loss.d_output(real_logits)),
+                  "d_fake": _per_example_mean(self.adversarial_loss.d_output(fake_logits))}
+        for name, tracker in self.evaluation_trackers.items():
+            tracker.update_state(values[name])
+        return {name: tracker.result() for name, tracker in self.evaluation_trackers.items()}
 
     def _average(self, per_example):
         """Mean over the GLOBAL batch: each replica divides its sum by the global batch size, so
         the gradients the optimizer sums across replicas equal a 1-replica step's."""
         per_example = tf.cast(per_example, tf.float32)
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        replicas = _replicas()
         if replicas == 1:
             return tf.reduce_mean(per_example)
         global_batch = tf.cast(tf.shape(per_example)[0] * replicas, tf.float32)
@@ -518,7 +629,7 @@ class GAN(keras.Model):
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             latent_dim=self.latent_dim,
-            loss=self.adversarial_loss.name or self.adversarial_loss.get_config(),
+            loss=self.adversarial_loss.name,
             penalty=keras.saving.serialize_keras_object(self.penalty) if self.penalty is not None else None,
             d_steps=self.d_steps,
             g_steps=self.g_steps,
@@ -527,6 +638,7 @@ class GAN(keras.Model):
             d_constraint=keras.saving.serialize_keras_object(self.d_constraint)
             if self.d_constraint is not None else None,
             concat_real_fake=self.concat_real_fake,
+            pack=self.pack,
         )
         return config
 
@@ -565,16 +677,48 @@ class _DataRangeWarning(keras.callbacks.Callback):
     """
 
     def on_train_begin(self, logs=None):
-        self._pending = not bool(self.model._data_range_seen.numpy())
+        self._pending = not bool(self.model.data_range_seen.numpy())
 
     def on_train_batch_end(self, batch, logs=None):
         if not self._pending:
             return
         self._pending = False
-        low, high = (float(v) for v in self.model._data_range.numpy())
-        if bool(self.model._data_range_seen.numpy()) and (low < -1.0 - 1e-3 or high > 1.0 + 1e-3):
+        low, high = (float(v) for v in self.model.data_range.numpy())
+        if bool(self.model.data_range_seen.numpy()) and (low < -1.0 - 1e-3 or high > 1.0 + 1e-3):
             warnings.warn(f"The images given to fit lie in [{low:g}, {high:g}], outside the [-1, 1] of a tanh "
                           f"generator; scale them, e.g. x / 127.5 - 1 for uint8 pixels.", stacklevel=2)
+
+
+class _StateRegistry:
+    """The tricks' state a checkpoint saves with the model. A plain holder, so that Keras does not
+    track it as the model's own weights (tricks add state after the model is built)."""
+
+    def __init__(self):
+        self.items = {}
+
+
+def _replicas():
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _input_width(network):
+    """The last dimension of a functional network's first input (the noise), or None when unknown."""
+    inputs = getattr(network, "inputs", None)
+    if not inputs or not inputs[0].shape:
+        return None
+    return inputs[0].shape[-1]
+
+
+def _first_line(error):
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _regularization(network):
+    """The network's regularization losses (`kernel_regularizer`, `add_loss`), a global-batch share
+    on each replica (their gradients are summed over replicas), or None when it has none."""
+    if not network.losses:
+        return None
+    return tf.add_n([tf.cast(loss, tf.float32) for loss in network.losses]) / _replicas()
 
 
 def _per_example_mean(values):
@@ -628,223 +772,3 @@ def _mean_logs(logs_list):
     """Averages the logs of several updates (all D steps are reported, not just the last)."""
     keys = logs_list[0].keys()
     return {k: tf.add_n([logs[k] for logs in logs_list]) / len(logs_list) for k in keys}
-
-
-FAKE_LABELS = ("uniform", "data")
-
-
-@keras.saving.register_keras_serializable(package="tfgan")
-class ConditionalGAN(GAN):
-    """A class-conditional GAN (Mirza & Osindero 2014): G(z, c) and D(x, c) both see the class c.
-
-    Trains on datasets of `(samples, labels)` with int labels in `[0, num_classes)` (see
-    `tfgan.data.load(..., labels=True)`) through `GAN`'s training step: the real minibatch's labels go
-    to D with the real samples, and each fake is generated for, and judged with, a label drawn by
-    `sample_labels`. Losses, penalties, `d_steps` / `g_steps`, hooks and callbacks are `GAN`'s.
-
-    The generator takes `[z, labels]`, the discriminator `[x, labels]`; `tfgan.nets` builds them
-    with embedding / one-hot conditioning and concatenation or projection discriminators.
-
-    Args:
-        generator: a Keras model mapping `[z, labels]` to samples.
-        discriminator: a Keras model mapping `[x, labels]` to logits.
-        latent_dim: size of the noise vector z.
-        num_classes: number of classes C.
-        fake_labels: how the labels of fakes are drawn: `"uniform"` over the C classes, or `"data"`,
-            with the frequencies of the labels seen in the real batches so far (counted in a variable
-            that checkpoints keep). Defaults to `"uniform"`.
-        **kwargs: `loss`, `penalty`, `d_steps`, `g_steps`, `noise`, `seed` as for `GAN`.
-
-    Example:
-
-    ```python
-    gan = tfgan.ConditionalGAN(tfgan.nets.conditional_mlp_generator(2, 8, num_classes=25),
-                               tfgan.nets.conditional_mlp_discriminator(2, num_classes=25),
-                               latent_dim=8, num_classes=25)
-    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
-    gan.fit(tfgan.data.load("grid", batch_size=256, labels=True)[0], steps_per_epoch=100, epochs=5)
-    points = gan((tf.random.normal([16, 8]), tf.fill([16], 3)))  # all near mode 3
-    ```
-
-    Reference:
-        Mirza & Osindero, Conditional Generative Adversarial Nets, arXiv:1411.1784, 2014.
-    """
-
-    def __init__(self, generator, discriminator, latent_dim, num_classes, fake_labels="uniform", **kwargs):
-        _check_positive_int("num_classes", num_classes)
-        if fake_labels not in FAKE_LABELS:
-            raise ValueError(f"`fake_labels` must be one of {FAKE_LABELS}. Received: `fake_labels={fake_labels!r}`.")
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
-        self.num_classes = num_classes
-        self.fake_labels = fake_labels
-        _check_inputs("generator", generator, 2, "[z, labels]")
-        self._check_discriminator(discriminator)
-        # Summed over replicas before the update, so every replica holds the global counts.
-        self.label_counts = keras.Variable(tf.zeros([num_classes]), trainable=False, name="label_counts",
-                                           aggregation="only_first_replica")
-        self.track_state("label_counts", self.label_counts)
-
-    def _check_discriminator(self, discriminator):
-        _check_inputs("discriminator", discriminator, 2, "[x, labels]")
-
-    def build(self, input_shape=None):
-        if not self.generator.built:
-            self.generator.build([(None, self.latent_dim), (None,)])
-        self.built = True
-
-    def call(self, inputs, training=False):
-        """Generates samples for `(z, labels)`: noise `[batch, latent_dim]` and int class indices `[batch]`."""
-        if isinstance(inputs, dict) and set(inputs) == {"z", "labels"}:
-            z, labels = inputs["z"], inputs["labels"]
-        elif isinstance(inputs, (tuple, list)) and len(inputs) == 2:
-            z, labels = inputs
-        else:
-            raise ValueError(f"{type(self).__name__} generates from `(z, labels)` (or a dict with keys 'z' and "
-                             f"'labels'). Received: {type(inputs).__name__}.")
-        return self.generate(z, labels, training=training)
-
-    def check_labels(self, labels):
-        """Labels as int32 `[batch]`; raises on float labels, a wrong shape or values outside [0, C)."""
-        labels = tf.convert_to_tensor(labels)
-        if not labels.dtype.is_integer:
-            raise ValueError(f"Labels must be integer class indices in [0, {self.num_classes}). Received "
-                             f"{labels.dtype.name} labels; cast whole-number labels with tf.cast(labels, tf.int32).")
-        if labels.shape.rank == 2 and labels.shape[-1] == 1:
-            labels = labels[:, 0]
-        if labels.shape.rank != 1:
-            hint = " (one-hot labels? pass tf.argmax(labels, axis=-1))" if labels.shape.rank == 2 else ""
-            raise ValueError(f"Labels must be class indices of shape [batch]. Received shape "
-                             f"{labels.shape.as_list()}{hint}.")
-        labels = tf.cast(labels, tf.int32)
-        message = f"Labels must lie in [0, {self.num_classes}) for num_classes={self.num_classes}."
-        checks = [tf.debugging.assert_non_negative(labels, message=message),
-                  tf.debugging.assert_less(labels, tf.constant(self.num_classes, tf.int32), message=message)]
-        with tf.control_dependencies(checks):
-            return tf.identity(labels)
-
-    def unpack(self, data):
-        """Splits a batch into (samples, checked labels) and, for `fake_labels="data"`, counts the labels."""
-        if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise ValueError(f"{type(self).__name__} trains on batches of (samples, labels), but the dataset gives "
-                             f"samples alone; load it with tfgan.data.load(name, ..., labels=True).")
-        real, labels = data[0], self.check_labels(data[1])
-        if self.fake_labels == "data":
-            counts = tf.math.bincount(labels, minlength=self.num_classes, maxlength=self.num_classes,
-                                      dtype=tf.float32)
-            context = tf.distribute.get_replica_context()
-            if context is not None and context.num_replicas_in_sync > 1:
-                counts = context.all_reduce(tf.distribute.ReduceOp.SUM, counts)
-            self.label_counts.assign_add(counts)
-        return real, labels
-
-    def sample_labels(self, batch_size):
-        """Labels of the fakes: uniform over the classes, or with the real labels' frequencies."""
-        if self.fake_labels == "uniform":
-            return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
-        # log(0) = -inf: a class never seen in the data is never asked for.
-        logits = tf.math.log(tf.convert_to_tensor(self.label_counts))[None]
-        return tf.cast(keras.random.categorical(logits, batch_size, seed=self.seed_generator)[0], tf.int32)
-
-    def balanced_labels(self, count):
-        return np.arange(count, dtype=np.int32) % self.num_classes
-
-    def generate(self, z, labels=None, training=False):
-        if labels is None:
-            raise ValueError(f"{type(self).__name__} generates for given classes: pass `labels`.")
-        return self.generator([tf.convert_to_tensor(z), self.check_labels(labels)], training=training)
-
-    def discriminate(self, x, labels=None, training=False):
-        if labels is None:
-            raise ValueError(f"{type(self).__name__}'s discriminator judges (x, labels): pass `labels`.")
-        return self.discriminator([x, labels], training=training)
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes, "fake_labels": self.fake_labels}
-
-
-@keras.saving.register_keras_serializable(package="tfgan")
-class ACGAN(ConditionalGAN):
-    """Auxiliary classifier GAN (Odena et al. 2017): D sees x alone and also predicts its class.
-
-    D outputs `[batch, 1 + C]` logits: one real/fake logit, then C class logits. D's loss adds
-    `aux_weight` times the class cross-entropy on real and fake samples, G's adds it on its fakes
-    for the classes they were asked for; D's class accuracy on real and on fake samples is logged
-    (`d_class_acc_real`, `d_class_acc_fake`).
-
-    With `fake_class=True` the same `C + 1` outputs are read as one softmax over the C classes and
-    a last "fake" class (the lecture notes' variant; Salimans et al. 2016): the real/fake logit is
-    `logsumexp(l_0..l_{C-1}) - l_C`, so that with the cross-entropy losses and `aux_weight=1` D's
-    loss is the (C+1)-way cross-entropy (class c for reals, "fake" for fakes) and no class term is
-    added for fakes.
-
-    Args:
-        generator: a Keras model mapping `[z, labels]` to samples.
-        discriminator: a Keras model mapping x to `[batch, num_classes + 1]` logits.
-        latent_dim: size of the noise vector z.
-        num_classes: number of classes C.
-        aux_weight: weight of the class terms. Defaults to `1.0`.
-        fake_class: read D's outputs as C classes plus "fake". Defaults to `False`.
-        **kwargs: `fake_labels` as for `ConditionalGAN`; `loss`, `penalty`, `d_steps`, ... as for `GAN`.
-
-    Reference:
-        Odena, Olah & Shlens, Conditional Image Synthesis with Auxiliary Classifier GANs, ICML 2017.
-    """
-
-    def __init__(self, generator, discriminator, latent_dim, num_classes, aux_weight=1.0, fake_class=False,
-                 **kwargs):
-        if isinstance(aux_weight, bool) or not isinstance(aux_weight, (int, float)) or aux_weight < 0:
-            raise ValueError(f"`aux_weight` must be a number >= 0. Received: `aux_weight={aux_weight!r}`.")
-        if not isinstance(fake_class, bool):
-            raise ValueError(f"`fake_class` must be True or False. Received: `fake_class={fake_class!r}`.")
-        self._num_outputs = num_classes + 1 if isinstance(num_classes, int) else None
-        super().__init__(generator, discriminator, latent_dim, num_classes, **kwargs)
-        self.aux_weight = float(aux_weight)
-        self.fake_class = fake_class
-
-    def _check_discriminator(self, discriminator):
-        _check_inputs("discriminator", discriminator, 1, "x")
-        outputs = getattr(discriminator, "outputs", None)
-        if outputs and outputs[0].shape[-1] != self._num_outputs:
-            raise ValueError(f"ACGAN's discriminator must output num_classes + 1 = {self._num_outputs} logits "
-                             f"(1 real/fake + {self.num_classes} classes). Received output shape "
-                             f"{tuple(outputs[0].shape)}.")
-
-    def discriminate(self, x, labels=None, training=False):
-        return self.discriminator(x, training=training)
-
-    def adversarial_logits(self, outputs):
-        if self.fake_class:
-            # log(p(real) / p(fake)) under the (C+1)-way softmax.
-            return tf.reduce_logsumexp(outputs[:, :self.num_classes], axis=1, keepdims=True) - outputs[:, -1:]
-        return outputs[:, :1]
-
-    def class_logits(self, outputs):
-        """The C class logits inside D's output."""
-        return outputs[:, :self.num_classes] if self.fake_class else outputs[:, 1:]
-
-    def auxiliary_d_loss(self, real_outputs, fake_outputs, real_labels, fake_labels):
-        fake_logits = None if self.fake_class else self.class_logits(fake_outputs)
-        return self.aux_weight * losses_lib.acgan_discriminator_loss(
-            self.class_logits(real_outputs), real_labels, fake_logits, fake_labels)
-
-    def auxiliary_g_loss(self, fake_outputs, fake_labels):
-        return self.aux_weight * losses_lib.acgan_generator_loss(self.class_logits(fake_outputs), fake_labels)
-
-    def discriminator_metrics(self, real_outputs, fake_outputs, real_labels, fake_labels):
-        def accuracy(outputs, labels):
-            predicted = tf.argmax(self.class_logits(outputs), axis=-1, output_type=tf.int32)
-            return tf.cast(tf.equal(predicted, labels), tf.float32)
-
-        return {"d_class_acc_real": accuracy(real_outputs, real_labels),
-                "d_class_acc_fake": accuracy(fake_outputs, fake_labels)}
-
-    def get_config(self):
-        return {**super().get_config(), "aux_weight": self.aux_weight, "fake_class": self.fake_class}
-
-
-def _check_inputs(name, net, count, what):
-    """Fails at construction when a functional net does not take `count` inputs."""
-    inputs = getattr(net, "inputs", None)
-    if inputs is not None and len(inputs) != count:
-        raise ValueError(f"The {name} of a conditional GAN must take {what} ({count} input(s)). "
-                         f"Received a {name} with {len(inputs)} input(s).")

@@ -10,6 +10,9 @@ import keras
 import tensorflow as tf
 from absl import logging
 
+from tfgan import checks
+from tfgan.callbacks.base import model_step
+
 
 class NaNGuard(keras.callbacks.Callback):
     """Ends `fit` after `max_nan_steps` consecutive steps with a non-finite loss or gradient.
@@ -24,7 +27,7 @@ class NaNGuard(keras.callbacks.Callback):
     Example:
 
     ```python
-    guard = tfgan.nan_guard.NaNGuard(max_nan_steps=20, checkpoint_dir="run/checkpoints")
+    guard = tfgan.callbacks.NaNGuard(max_nan_steps=20, checkpoint_dir="run/checkpoints")
     gan.fit(dataset, steps_per_epoch=1000, callbacks=[guard])
     if guard.message:
         raise SystemExit(guard.message)
@@ -33,10 +36,7 @@ class NaNGuard(keras.callbacks.Callback):
 
     def __init__(self, max_nan_steps=100, checkpoint_dir=None):
         super().__init__()
-        if isinstance(max_nan_steps, bool) or not isinstance(max_nan_steps, int) or max_nan_steps < 0:
-            raise ValueError(f"`max_nan_steps` must be a non-negative integer (0: never stop). "
-                             f"Received: `max_nan_steps={max_nan_steps!r}`.")
-        self.max_nan_steps = max_nan_steps
+        self.max_nan_steps = checks.non_negative_int("max_nan_steps", max_nan_steps)
         self.checkpoint_dir = checkpoint_dir
         self.message = None
 
@@ -50,7 +50,7 @@ class NaNGuard(keras.callbacks.Callback):
             self._streak = streak
             return
         self._streak = streak
-        step = int(self.model.step_counter.numpy())
+        step = model_step(self.model)
         if streak == 1:
             logging.warning("Step %d: non-finite loss or gradient, update skipped (nan_steps=%d).",
                             step, int(self.model.nan_steps.numpy()))

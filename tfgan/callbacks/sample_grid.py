@@ -1,0 +1,176 @@
+"""`SampleGrid`: the generator's samples for a fixed noise batch, as PNGs and TensorBoard images."""
+
+import math
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan import checks
+from tfgan import data as data_lib
+from tfgan.callbacks.base import PeriodicCallback, model_step
+
+
+class SampleGrid(PeriodicCallback):
+    """Every `every` steps, draws the generator's samples for a fixed noise batch to a PNG.
+
+    Images become a grid, upscaled so that each image is at least `min_pixels` wide; 2-D samples a
+    scatter over `real_samples`; a conditional model (one with `num_classes`) gets one row of
+    `num_samples // num_classes` images per class (points coloured by class); 1-D samples histograms of real and fake with the discriminator's
+    probability of "real" over x (figure 15.1 of Prince, Understanding Deep Learning). PNGs go to
+    `directory/step_XXXXXX.png`, and images to TensorBoard when `log_dir` is given.
+
+    Args:
+        directory: where the PNGs are written.
+        every: steps between grids. Defaults to `500`.
+        num_samples: samples per grid. Defaults to `64` (images) / `1000` (points) when `None`.
+        real_samples: real data drawn under 1-D / 2-D samples. Defaults to `None`.
+        seed: seed of the fixed noise. Defaults to `0`.
+        log_dir: TensorBoard directory. Defaults to `None`.
+        min_pixels: smallest width of one upscaled image. Defaults to `64`.
+    """
+
+    def __init__(self, directory, every=500, num_samples=None, real_samples=None, seed=0, log_dir=None,
+                 min_pixels=64):
+        super().__init__(every)
+        self.directory = directory
+        self.num_samples = None if num_samples is None else checks.positive_int("num_samples", num_samples)
+        self.real_samples = None if real_samples is None else np.asarray(real_samples, np.float32)
+        self.seed = seed
+        self.log_dir = log_dir
+        self.min_pixels = min_pixels
+        self._writer = None
+        self._z = None
+        self.written = []
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        os.makedirs(self.directory, exist_ok=True)
+        if self.log_dir and self._writer is None:
+            self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
+        self._z = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = model_step(self.model)
+        if self.due(step):
+            self.draw(step)
+
+    def on_train_end(self, logs=None):
+        step = model_step(self.model)
+        if not self.written or self.written[-1] != os.path.join(self.directory, f"step_{step:06d}.png"):
+            self.draw(step)
+
+    def generate(self, count):
+        """The samples of the fixed noise batch (the same batch at every step), for `labels(count)`
+        when the model is conditional."""
+        if self._z is None or len(self._z) != count:
+            self._z = self.model.fixed_noise(count, self.seed)
+        labels = self.labels(count)
+        if labels is None:
+            return self.model.sample(self._z)
+        # Column j of every class row shares z_j, so the rows differ by their class alone.
+        z = np.tile(self._z[:len(labels) // self.model.num_classes], (self.model.num_classes, 1))
+        return self.model.sample(z, labels)
+
+    def labels(self, count):
+        """Class by class, `count // num_classes` (at least 1) labels each; `None` when unconditional."""
+        num_classes = getattr(self.model, "num_classes", 0)
+        if not num_classes:
+            return None
+        return np.repeat(np.arange(num_classes, dtype=np.int32), max(1, count // num_classes))
+
+    def draw(self, step):
+        """Writes the grid for `step` and returns its path."""
+        output_rank = len(self.model.generator.output.shape)
+        path = os.path.join(self.directory, f"step_{step:06d}.png")
+        if output_rank == 4:
+            images = self.generate(self.num_samples or 64)
+            labels = self.labels(self.num_samples or 64)
+            cols = None if labels is None else len(labels) // self.model.num_classes
+            grid = image_grid(data_lib.to_uint8(images).numpy(), self.min_pixels, cols)
+            tf.io.write_file(path, tf.io.encode_png(grid))
+            if self._writer is not None:
+                with self._writer.as_default():
+                    tf.summary.image("samples", grid[None], step=step)
+                self._writer.flush()
+        else:
+            samples = self.generate(self.num_samples or 1000)
+            if samples.shape[-1] == 2:
+                figure = plot_points_2d(samples, self.real_samples, step, self.labels(self.num_samples or 1000))
+            else:
+                figure = self._plot_1d(samples, self.real_samples, step)
+            figure.savefig(path, dpi=80)
+            import matplotlib.pyplot as plt
+
+            plt.close(figure)
+        self.written.append(path)
+        return path
+
+    def _plot_1d(self, samples, real, step):
+        lo = min(samples.min(), real.min() if real is not None else samples.min()) - 1.0
+        hi = max(samples.max(), real.max() if real is not None else samples.max()) + 1.0
+        xs = np.linspace(lo, hi, 200, dtype=np.float32)[:, None]
+        d = self.model.adversarial_loss.d_output(self.model.adversarial_logits(
+            self.model.discriminate(xs, training=False))).numpy().ravel()
+        return plot_points_1d(samples, real, step, xs.ravel(), d)
+
+
+def image_grid(images, min_pixels=64, cols=None):
+    """Tiles uint8 images `[N, H, W, C]` into one uint8 image, upscaled by an integer factor
+    (nearest neighbour) so each tile is at least `min_pixels` wide, with a 1-pixel border;
+    `cols` images a row (a square grid when `None`)."""
+    images = np.asarray(images)
+    n, h, w, c = images.shape
+    factor = max(1, math.ceil(min_pixels / w))
+    images = images.repeat(factor, axis=1).repeat(factor, axis=2)
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    h, w = h * factor + 1, w * factor + 1
+    grid = np.full((rows * h + 1, cols * w + 1, c), 255 if c == 3 else 128, np.uint8)
+    for i, image in enumerate(images):
+        r, col = divmod(i, cols)
+        grid[1 + r * h:(r + 1) * h, 1 + col * w:(col + 1) * w] = image
+    return grid
+
+
+def plot_points_2d(samples, real=None, step=None, labels=None):
+    """A scatter of 2-D samples (orange, or coloured by their class `labels`) over real data (blue);
+    returns the matplotlib figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(5, 5))
+    if real is not None:
+        ax.scatter(real[:, 0], real[:, 1], s=2, c="tab:blue", alpha=0.3, label="real")
+    if labels is None:
+        ax.scatter(samples[:, 0], samples[:, 1], s=2, c="tab:orange", alpha=0.6, label="generated")
+    else:
+        ax.scatter(samples[:, 0], samples[:, 1], s=2, c=labels, cmap="tab20", alpha=0.8, label="generated")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", markerscale=4)
+    if step is not None:
+        ax.set_title(f"step {step}")
+    figure.tight_layout()
+    return figure
+
+
+def plot_points_1d(samples, real, step, xs, d_real):
+    """Histograms of 1-D real and generated samples and D's probability of "real" over `xs`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(6, 3.5))
+    bins = np.linspace(xs.min(), xs.max(), 60)
+    if real is not None:
+        ax.hist(real.ravel(), bins=bins, density=True, alpha=0.5, color="tab:cyan", label="real")
+    ax.hist(samples.ravel(), bins=bins, density=True, alpha=0.5, color="tab:orange", label="generated")
+    ax.plot(xs, d_real, color="black", label="D(x)")
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="upper left")
+    ax.set_title(f"step {step}")
+    figure.tight_layout()
+    return figure

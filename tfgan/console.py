@@ -1,0 +1,40 @@
+"""What the command-line tools print: no TensorFlow start-up noise, absl INFO only when asked for.
+
+Pure Python. TensorFlow writes a few lines ("oneDNN custom operations are on", "Could not find cuda
+drivers", "All log messages before absl::InitializeLog() ...") from C++ while it is imported, before
+its logging reads `TF_CPP_MIN_LOG_LEVEL`; `import_tensorflow` sends the process's stderr to /dev/null
+for the import only. Later C++ messages obey `TF_CPP_MIN_LOG_LEVEL`, which `quiet` sets to 3.
+"""
+
+import logging
+import os
+import sys
+
+from absl import logging as absl_logging
+
+
+def quiet(verbose=False):
+    """Sets up a tool's output: with `verbose` False, no C++ log lines, absl and TensorFlow Python
+    logs at WARNING and above; with `verbose`, everything (absl's `--verbosity` decides)."""
+    if verbose:
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    import_tensorflow()
+
+
+def import_tensorflow():
+    """Imports TensorFlow with the process's stderr silenced for the import's C++ start-up lines."""
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -1,0 +1,465 @@
+"""Builds and trains what a `tfgan.recipes.Recipe` describes: the networks for the data, the model with
+its loss, penalty and optimizers, the tricks in the order they must run, the dataset, and the
+callbacks of a workdir; `train` resumes, trains and exports. `tfgan.recipes.build` / `.train` call it.
+"""
+
+import dataclasses
+import math
+import os
+import sys
+import time
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from tfgan import callbacks as callbacks_lib
+from tfgan import data as data_lib
+from tfgan import distribute, export, models, nets, penalties, recipes, tricks
+from tfgan.evaluation import Evaluator, metric_outputs, resolve_metrics
+from tfgan.recipes import RecipeError
+
+
+class TrainingStopped(RuntimeError):
+    """Training ended early (the NaN guard); the message names the last good checkpoint."""
+
+
+class WorkdirError(ValueError):
+    """A workdir that cannot be used as it is (nothing in it was changed)."""
+
+
+@dataclasses.dataclass
+class Build:
+    """What `build` returns: unpacks as `model, dataset, callbacks`."""
+
+    model: keras.Model
+    dataset: tf.data.Dataset
+    callbacks: list
+    info: data_lib.DataInfo
+
+    def __iter__(self):
+        return iter((self.model, self.dataset, self.callbacks))
+
+
+# ---------------------------------------------------------------- data
+
+def data_info(recipe):
+    try:
+        return data_lib.info(recipe.dataset, recipe.image_size or None, recipe.channels or None, recipe.toy_mean,
+                             recipe.toy_std, recipe.data_dir)
+    except ValueError as error:
+        raise RecipeError("dataset", recipe.dataset, str(error)) from None
+
+
+def dataset(recipe, step=0):
+    """The endless training dataset: batches of `batch_size * d_steps`, (samples, labels) for the
+    conditional models; shuffled from `seed + step`, so a resumed run does not replay its data."""
+    ds, _ = data_lib.load(recipe.dataset, recipe.batch_size, d_steps=recipe.d_steps, seed=recipe.seed + step,
+                          labels=recipe.model != "gan", image_size=recipe.image_size or None,
+                          channels=recipe.channels or None, toy_mean=recipe.toy_mean, toy_std=recipe.toy_std,
+                          data_dir=recipe.data_dir)
+    return ds
+
+
+def real_samples_for_plots(recipe, info):
+    """Real points drawn under 1-D / 2-D sample plots; real digits for the monitor's diversity."""
+    if info.kind != "vector":
+        if recipe.dataset == "digits" and info.shape == (8, 8, 1):
+            return data_lib.digits_arrays()[0][:512].astype(np.float32) / 127.5 - 1.0
+        return None
+    if recipe.dataset == "toy1d":
+        return np.random.default_rng(1).normal(info.mean, info.std, (2000, 1)).astype(np.float32)
+    return data_lib.mixture_samples(recipe.dataset, 2000, seed=1)[0]
+
+
+# ---------------------------------------------------------------- networks and model
+
+def _architecture(recipe, info):
+    architecture = recipe.architecture
+    if architecture == "auto":
+        architecture = "dcgan" if info.kind == "image" else "mlp"
+    if architecture in ("dcgan", "sngan") and info.kind != "image":
+        raise RecipeError("architecture", architecture, f"needs images, but --dataset={recipe.dataset} has vectors "
+                                                        f"of shape {info.shape}; use mlp.")
+    return architecture
+
+
+def _image_nets(recipe, build_networks):
+    """`build_networks()` with a size the nets cannot take reported against the data."""
+    try:
+        return build_networks()
+    except ValueError as error:
+        raise RecipeError("image_size", recipe.image_size, f"--dataset={recipe.dataset} gives images the networks "
+                                                           f"cannot take: {error}") from None
+
+
+def networks(recipe, info):
+    """The generator and discriminator for the data (D built for `pack` samples at once)."""
+    architecture = _architecture(recipe, info)
+    if recipe.model != "gan":
+        return _conditional_networks(recipe, info, architecture)
+    d_shape = info.shape[:-1] + (info.shape[-1] * recipe.pack,)
+    minibatch = None if recipe.minibatch == "none" else recipe.minibatch
+    d_options = dict(spectral_norm=recipe.spectral_norm, layer_norm=recipe.layer_norm, minibatch=minibatch)
+    if architecture == "toy_shift":
+        return nets.toy_shift_generator(recipe.initial_theta), nets.mlp_discriminator(1, list(recipe.d_hidden))
+    if architecture == "mlp":
+        return (nets.mlp_generator(info.shape, recipe.latent_dim, list(recipe.g_hidden), dropout=recipe.g_dropout),
+                nets.mlp_discriminator(d_shape, list(recipe.d_hidden), **d_options,
+                                       fourier_features=recipe.d_fourier_features,
+                                       fourier_scale=recipe.d_fourier_scale))
+    size, _, channels = info.shape
+    if architecture == "sngan":
+        return _image_nets(recipe, lambda: (
+            nets.sngan_generator(size, channels, recipe.latent_dim, 2 * recipe.base_filters),
+            nets.sngan_discriminator(size, d_shape[-1], recipe.base_filters)))
+    return _image_nets(recipe, lambda: (
+        nets.dcgan_generator(size, channels, recipe.latent_dim, recipe.base_filters, dropout=recipe.g_dropout,
+                             upsampling=recipe.g_upsampling),
+        nets.dcgan_discriminator(size, d_shape[-1], recipe.base_filters, **d_options,
+                                 downsampling=recipe.d_downsampling)))
+
+
+def _conditional_networks(recipe, info, architecture):
+    if not info.num_classes:
+        raise RecipeError("model", recipe.model, f"needs labelled data, but --dataset={recipe.dataset} has no "
+                                                 f"labels; use ring, grid, digits, a tfds: set with labels or "
+                                                 f"folder:PATH with class sub-folders.")
+    if architecture == "toy_shift":
+        raise RecipeError("architecture", architecture, f"has no conditional form; use mlp or dcgan with "
+                                                        f"--model={recipe.model}.")
+    classes = info.num_classes
+    g_args = dict(conditioning=recipe.g_conditioning, embedding_dim=recipe.embedding_dim)
+    if architecture == "mlp":
+        generator = nets.conditional_mlp_generator(info.shape, recipe.latent_dim, classes, list(recipe.g_hidden),
+                                                   **g_args)
+        if recipe.model == "acgan":
+            return generator, nets.acgan_mlp_discriminator(info.shape, classes, list(recipe.d_hidden))
+        return generator, nets.conditional_mlp_discriminator(info.shape, classes, list(recipe.d_hidden),
+                                                             conditioning=recipe.conditioning)
+    if architecture == "sngan":
+        raise RecipeError("architecture", architecture, f"has no conditional form; use dcgan with "
+                                                        f"--model={recipe.model}.")
+    size, _, channels = info.shape
+
+    def build():
+        generator = nets.conditional_dcgan_generator(size, channels, recipe.latent_dim, classes, recipe.base_filters,
+                                                     **g_args)
+        if recipe.model == "acgan":
+            return generator, nets.acgan_dcgan_discriminator(size, channels, classes, recipe.base_filters)
+        return generator, nets.conditional_dcgan_discriminator(size, channels, classes, recipe.base_filters,
+                                                               conditioning=recipe.conditioning)
+
+    return _image_nets(recipe, build)
+
+
+def optimizer(recipe, kind, lr, beta1, beta2, updates_per_step):
+    """An optimizer whose learning rate follows `lr_schedule` over `lr_decay_steps` (default: the
+    run's `train_steps`) steps, i.e. that many times `updates_per_step` updates."""
+    total = (recipe.lr_decay_steps or recipe.train_steps) * updates_per_step
+    if recipe.lr_schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(lr, total)
+    elif recipe.lr_schedule == "linear":
+        lr = keras.optimizers.schedules.PolynomialDecay(lr, total, end_learning_rate=0.0)
+    if kind == "adam":
+        return keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2)
+    if kind == "rmsprop":
+        return keras.optimizers.RMSprop(lr)
+    return keras.optimizers.SGD(lr, momentum=beta1)
+
+
+def penalty(recipe):
+    if recipe.penalty == "none":
+        return None
+    return penalties.get(recipe.penalty, recipe.penalty_weight, every=recipe.penalty_every,
+                         target=recipe.penalty_target, one_sided=recipe.one_sided, seed=recipe.seed)
+
+
+def steps_per_execution(recipe):
+    """`steps_per_execution`, or when 0 the largest divisor of every cadence (logging, samples,
+    checkpoints, evaluation, progress lines) up to 100, so each of them lands on its step."""
+    if recipe.steps_per_execution:
+        return recipe.steps_per_execution
+    cadences = [recipe.log_every, recipe.sample_every, recipe.checkpoint_every, recipe.steps_per_epoch]
+    if recipe.eval_every:
+        cadences.append(recipe.eval_every)
+    return math.gcd(100, *cadences)
+
+
+def model(recipe, info):
+    """The compiled model of the recipe (built in the current strategy scope)."""
+    generator, discriminator = networks(recipe, info)
+    if recipe.sync_batchnorm:
+        generator, discriminator = distribute.sync_batchnorm(generator), distribute.sync_batchnorm(discriminator)
+    args = dict(loss=recipe.loss, d_steps=recipe.d_steps, g_steps=recipe.g_steps, noise=recipe.noise,
+                seed=recipe.seed, concat_real_fake=recipe.concat_real_fake, penalty=penalty(recipe),
+                d_constraint=tfgan_weight_clip(recipe))
+    if recipe.model == "gan":
+        gan = models.GAN(generator, discriminator, recipe.latent_dim, pack=recipe.pack, **args)
+    elif recipe.model == "acgan":
+        gan = models.ACGAN(generator, discriminator, recipe.latent_dim, info.num_classes, fake_labels=recipe.fake_labels,
+                           aux_weight=recipe.aux_weight, fake_class=recipe.fake_class, **args)
+    else:
+        gan = models.ConditionalGAN(generator, discriminator, recipe.latent_dim, info.num_classes,
+                                    fake_labels=recipe.fake_labels, **args)
+    gan.compile(d_optimizer=optimizer(recipe, recipe.d_optimizer, recipe.d_lr, recipe.d_beta1, recipe.d_beta2,
+                                      recipe.d_steps),
+                g_optimizer=optimizer(recipe, recipe.g_optimizer, recipe.g_lr, recipe.g_beta1, recipe.g_beta2,
+                                      recipe.g_steps),
+                jit_compile=recipe.jit_compile, steps_per_execution=steps_per_execution(recipe))
+    return gan
+
+
+def tfgan_weight_clip(recipe):
+    from tfgan.constraints import WeightClip
+
+    return WeightClip(recipe.clip) if recipe.clip > 0 else None
+
+
+def trick_callbacks(recipe, gan):
+    """The tricks the recipe asks for, in the order their hooks run, each with its state built on
+    `gan` (so a checkpoint restored next finds it). A trick that cannot apply names its setting."""
+    made = []
+    label_decay = ("linear", recipe.label_decay_steps) if recipe.label_decay_steps else (None, None)
+    if recipe.noisy_labels:
+        made.append(("noisy_labels", lambda: tricks.LabelSmoothing.noisy(
+            decay=label_decay[0], decay_steps=label_decay[1], seed=recipe.seed)))
+    if recipe.label_smoothing != 1.0:
+        made.append(("label_smoothing", lambda: tricks.LabelSmoothing(
+            recipe.label_smoothing, decay=label_decay[0], decay_steps=label_decay[1], seed=recipe.seed)))
+    if recipe.label_flip:
+        made.append(("label_flip", lambda: tricks.LabelFlipping(
+            recipe.label_flip, decay=label_decay[0], decay_steps=label_decay[1], seed=recipe.seed)))
+    if recipe.instance_noise:
+        decay = None if recipe.instance_noise_decay == "none" else recipe.instance_noise_decay
+        made.append(("instance_noise", lambda: tricks.InstanceNoise(
+            recipe.instance_noise, decay, recipe.instance_noise_steps or recipe.train_steps, seed=recipe.seed)))
+    if recipe.replay_size:
+        made.append(("replay_size", lambda: tricks.ExperienceReplay(recipe.replay_size, recipe.replay_prob,
+                                                                    seed=recipe.seed)))
+    if recipe.diffaugment:
+        made.append(("diffaugment", lambda: tricks.DiffAugment(recipe.diffaugment, seed=recipe.seed)))
+    if recipe.critic_schedule:
+        made.append(("critic_schedule", lambda: tricks.DStepsSchedule(tricks.CriticSchedule(steps=recipe.d_steps))))
+    if recipe.d_steps_schedule:
+        boundaries, values = recipes.parse_d_steps_schedule(recipe.d_steps_schedule)
+        made.append(("d_steps_schedule", lambda: tricks.DStepsSchedule(
+            keras.optimizers.schedules.PiecewiseConstantDecay([b - 1 for b in boundaries], values))))
+    if recipe.swap_every:
+        made.append(("swap_every", lambda: tricks.CheckpointSwap(recipe.swap_every, recipe.swap_steps,
+                                                                 recipe.swap_discriminator)))
+    if recipe.ema_decay:
+        made.append(("ema_decay", lambda: tricks.GeneratorEMA(recipe.ema_decay, recipe.ema_start)))
+    built = []
+    for setting, make in made:
+        try:
+            trick = make()
+            trick.set_model(gan)
+            trick.check_model(gan)
+        except ValueError as error:
+            raise RecipeError(setting, getattr(recipe, setting), str(error)) from None
+        built.append(trick)
+    return built
+
+
+# ---------------------------------------------------------------- the callbacks of a workdir
+
+class Workdir:
+    """The paths of a training job's outputs."""
+
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        self.checkpoints = os.path.join(self.path, "checkpoints")
+        self.samples = os.path.join(self.path, "samples")
+        self.logs = os.path.join(self.path, "logs")
+        self.metrics = os.path.join(self.path, "metrics.jsonl")
+        self.generator = os.path.join(self.path, "generator")
+
+    def check_writable(self):
+        try:
+            os.makedirs(self.path, exist_ok=True)
+            probe = os.path.join(self.path, ".write_test")
+            with open(probe, "w") as f:
+                f.write("ok")
+            os.remove(probe)
+        except OSError as error:
+            raise WorkdirError(f"--workdir={self.path}: cannot write there ({error.strerror}).") from None
+
+
+def checkpoint_directory(workdir, strategy):
+    """WORKDIR/checkpoints for the chief; every worker of a multi-worker job must save too (the save
+    is collective), the others into WORKDIR/checkpoints/worker-N, which they never restore from."""
+    if distribute.is_chief(strategy):
+        return workdir.checkpoints
+    return os.path.join(workdir.checkpoints, f"worker-{strategy.cluster_resolver.task_id}")
+
+
+def evaluator(recipe, info):
+    """The `Evaluator` of `eval_every` (checked before anything is built: names, the Inception file)."""
+    try:
+        metrics = resolve_metrics(recipe.dataset, recipe.eval_metrics, info.shape)
+    except ValueError as error:
+        raise RecipeError("eval_metrics", recipe.eval_metrics, str(error)) from None
+    if recipe.best_metric is not None and recipe.best_metric not in metric_outputs(metrics):
+        raise RecipeError("best_metric", recipe.best_metric, f"must be one of {', '.join(metric_outputs(metrics))}.")
+    try:
+        return Evaluator(recipe.dataset, recipe.eval_metrics, toy_mean=recipe.toy_mean, toy_std=recipe.toy_std,
+                         inception_weights=recipe.inception_weights, data_dir=recipe.data_dir,
+                         image_size=recipe.image_size or None, channels=recipe.channels or None)
+    except FileNotFoundError as error:
+        raise RecipeError("inception_weights", recipe.inception_weights, str(error)) from None
+
+
+def output_callbacks(recipe, info, workdir, metrics_file):
+    """Loggers, samples, evaluation and the training monitor (the chief's outputs)."""
+    real = real_samples_for_plots(recipe, info)
+    made = [callbacks_lib.MetricsLogger(metrics_file, recipe.log_every, workdir.logs),
+            callbacks_lib.SampleGrid(workdir.samples, recipe.sample_every,
+                                     real_samples=real if info.kind == "vector" else None, seed=recipe.seed,
+                                     log_dir=workdir.logs)]
+    if recipe.eval_every:
+        made.append(callbacks_lib.Evaluation(
+            evaluator(recipe, info), recipe.eval_every, recipe.eval_samples, metrics_path=metrics_file,
+            log_dir=workdir.logs, best_metric=recipe.best_metric,
+            best_directory=os.path.join(workdir.checkpoints, "best"),
+            export_directory=os.path.join(workdir.path, "generator_best"), seed=recipe.seed))
+    if recipe.monitor:
+        made.append(callbacks_lib.TrainingMonitor(metrics_path=metrics_file, real_samples=real, modes=info.modes,
+                                                  mode_std=info.mode_std or None, seed=recipe.seed))
+    return made
+
+
+# ---------------------------------------------------------------- build and train
+
+def _runtime(recipe):
+    """Sets the process-wide state a recipe asks for and returns its strategy."""
+    keras.utils.set_random_seed(recipe.seed)
+    if recipe.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.mixed_precision.set_global_policy(recipe.mixed_precision)
+    try:
+        return distribute.get_strategy(recipe.strategy)
+    except ValueError as error:
+        raise RecipeError("strategy", recipe.strategy, str(error)) from None
+
+
+def _model_and_tricks(recipe, info, strategy):
+    if recipe.eval_every:
+        evaluator(recipe, info)  # a bad metric or a missing Inception file fails before anything is built
+    with strategy.scope():
+        try:
+            gan = model(recipe, info)
+        except RecipeError:
+            raise
+        except ValueError as error:
+            raise RecipeError("model", recipe.model, str(error)) from error
+        return gan, trick_callbacks(recipe, gan)
+
+
+def build(recipe, workdir=None):
+    """See `tfgan.recipes.build`."""
+    info = data_info(recipe)
+    strategy = _runtime(recipe)
+    gan, made = _model_and_tricks(recipe, info, strategy)
+    callbacks = list(made)
+    if workdir is not None:
+        workdir = Workdir(workdir)
+        workdir.check_writable()
+        metrics_file = callbacks_lib.MetricsFile(workdir.metrics)
+        callbacks += output_callbacks(recipe, info, workdir, metrics_file)
+        callbacks.append(callbacks_lib.TrainingCheckpoint(workdir.checkpoints, recipe.checkpoint_every,
+                                                          recipe.keep_checkpoints))
+    return Build(gan, dataset(recipe), callbacks, info)
+
+
+class ProgressLine(keras.callbacks.Callback):
+    """One line every `every` steps on stderr: the step, images per second and the step's losses."""
+
+    KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "penalty", "wasserstein_estimate")
+
+    def __init__(self, every, last_step, images_per_step, stream=None):
+        super().__init__()
+        self.every, self.last_step, self.images_per_step = every, last_step, images_per_step
+        self.stream = stream
+        self._mark = None
+
+    def on_train_begin(self, logs=None):
+        self._mark = (callbacks_lib.model_step(self.model), time.perf_counter())
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = callbacks_lib.model_step(self.model)
+        if step // self.every == self._mark[0] // self.every and step < self.last_step:
+            return
+        now = time.perf_counter()
+        rate = (step - self._mark[0]) * self.images_per_step / max(now - self._mark[1], 1e-9)
+        self._mark = (step, now)
+        values = " ".join(f"{k} {float(np.asarray(logs[k])):.4g}" for k in self.KEYS if logs and k in logs)
+        print(f"step {step}/{self.last_step}  {rate:,.0f} img/s  {values}", file=self.stream or sys.stderr,
+              flush=True)
+
+
+def _restore(checkpoint, workdir, gan):
+    """Every worker restores the chief's latest checkpoint (a shared workdir, as TF's multi-worker
+    guide assumes), so all of them resume from the same step; returns its path or None."""
+    try:
+        chief = tf.train.latest_checkpoint(workdir.checkpoints)
+        if chief and checkpoint.directory != os.path.dirname(chief):
+            checkpoint.manager().checkpoint.restore(chief).assert_existing_objects_matched()
+            return chief
+        return checkpoint.restore()
+    except (tf.errors.DataLossError, tf.errors.OutOfRangeError, IndexError) as error:  # cut short: IndexError
+        raise WorkdirError(f"--workdir={workdir.path}: its latest checkpoint is damaged and cannot be read; it is "
+                           f"kept as it is. Move it out of {workdir.checkpoints} or use another --workdir.") from error
+    except (AssertionError, ValueError, tf.errors.OpError) as error:
+        raise WorkdirError(f"--workdir={workdir.path} holds a checkpoint of a different model; it is kept as it is. "
+                           f"Use another --workdir or the flags that made it. ({type(error).__name__})") from None
+
+
+def train(recipe, workdir, progress=True):
+    """See `tfgan.recipes.train`; `progress` prints a line every `steps_per_epoch` steps (and the
+    resume) to stderr when `verbose` is 2."""
+    info = data_info(recipe)
+    workdir = Workdir(workdir)
+    workdir.check_writable()
+    strategy = _runtime(recipe)
+    gan, made = _model_and_tricks(recipe, info, strategy)
+    checkpoint = callbacks_lib.TrainingCheckpoint(checkpoint_directory(workdir, strategy), recipe.checkpoint_every,
+                                                  recipe.keep_checkpoints)
+    checkpoint.set_model(gan)
+    restored = _restore(checkpoint, workdir, gan)
+    step = callbacks_lib.model_step(gan)
+    say = progress and recipe.verbose == 2
+    if restored and say:
+        print(f"Resumed from {restored} (step {step}).", file=sys.stderr, flush=True)
+    chief = distribute.is_chief(strategy)
+    if step < recipe.train_steps:
+        _fit(recipe, info, workdir, gan, made, checkpoint, step, chief, say)
+    if chief:
+        export.export_generator(gan, workdir.generator)
+    return gan
+
+
+def _fit(recipe, info, workdir, gan, made, checkpoint, step, chief, say):
+    remaining = recipe.train_steps - step
+    if recipe.lr_schedule != "constant" and not recipe.lr_decay_steps and step == 0:
+        logging.info("The learning rate decays to 0 over --train_steps=%d.", recipe.train_steps)
+    guard = callbacks_lib.NaNGuard(recipe.max_nan_steps, workdir.checkpoints)
+    callbacks = [guard] + made
+    if chief:  # only the chief writes the outputs
+        callbacks += output_callbacks(recipe, info, workdir, callbacks_lib.MetricsFile(workdir.metrics))
+    # The checkpoint after the loggers: a step's lines are written before the checkpoint that covers it.
+    callbacks += [checkpoint, callbacks_lib.StopAtStep(recipe.train_steps)]
+    if say:
+        callbacks.append(ProgressLine(recipe.steps_per_epoch, recipe.train_steps, recipe.batch_size * recipe.d_steps))
+    # Keras runs whole executions: the steps of one must divide what is left, or the run overshoots.
+    gan.steps_per_execution = math.gcd(steps_per_execution(recipe), remaining)
+    steps_per_epoch = min(recipe.steps_per_epoch, remaining)
+    steps_per_epoch -= steps_per_epoch % gan.steps_per_execution
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`shuffle=True` was passed")
+        gan.fit(dataset(recipe, step), epochs=math.ceil(remaining / steps_per_epoch), steps_per_epoch=steps_per_epoch,
+                callbacks=callbacks, verbose=recipe.verbose if recipe.verbose == 1 else 0, shuffle=False)
+    if guard.message:
+        raise TrainingStopped(guard.message)
