@@ -1,4 +1,5 @@
-"""Layers for GAN networks: minibatch and Fourier features for D, sub-pixel upsampling and noise dropout for G."""
+"""Layers for GAN networks: minibatch and Fourier features for D, sub-pixel upsampling and noise dropout for G,
+reflection padding and instance normalization for image-to-image translation."""
 
 import keras
 import tensorflow as tf
@@ -214,3 +215,57 @@ class NoiseDropout(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate}
+
+
+@keras.saving.register_keras_serializable(package="tfgan")
+class ReflectionPadding2D(keras.layers.Layer):
+    """Pads height and width by mirroring the border (`tf.pad(mode="REFLECT")`): `[B, H, W, C]` ->
+    `[B, H + 2p, W + 2p, C]`. The convolution after it sees image-like values at the edges instead of
+    zeros, which is how CycleGAN's ResNet generator pads its 7x7 and residual 3x3 convolutions.
+
+    Args:
+        padding: p, the pixels added on each side; less than the height and the width. Defaults to `1`.
+
+    Reference:
+        Zhu et al., Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks,
+        ICCV 2017, sec. 7.2 (following Johnson et al. 2016).
+    """
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _check_positive_int("padding", padding)
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or any(d is not None and d <= self.padding for d in input_shape[1:3]):
+            raise ValueError(f"ReflectionPadding2D(padding={self.padding}) takes [batch, height, width, channels] "
+                             f"inputs larger than the padding. Received: input_shape={tuple(input_shape)}.")
+
+    def call(self, x):
+        p = self.padding
+        return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        p = 2 * self.padding
+        return (b, None if h is None else h + p, None if w is None else w + p, c)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+def instance_normalization(epsilon=1e-5, name=None):
+    """Instance normalization (Ulyanov et al. 2016): each example's channel is normalized over its own
+    pixels, then scaled and shifted by a learned per-channel gamma and beta.
+
+    This is Keras's own `keras.layers.GroupNormalization(groups=-1)` (one group per channel), so models
+    that use it save and load with no custom object. `epsilon` is PyTorch's `InstanceNorm2d` default,
+    which the pix2pix / CycleGAN reference code uses; a 1x1 feature map normalizes to `beta` alone.
+
+    Args:
+        epsilon: added to the variance. Defaults to `1e-5`.
+        name: the layer's name. Defaults to `None` (a generated name).
+
+    Reference:
+        Ulyanov et al., Instance Normalization: The Missing Ingredient for Fast Stylization, 2016.
+    """
+    return keras.layers.GroupNormalization(groups=-1, epsilon=epsilon, name=name)

@@ -1,4 +1,5 @@
-"""Generator and discriminator builders: MLPs for 1-D / 2-D data, DCGAN and SNGAN-ResNet for images, the 1-D toy.
+"""Generator and discriminator builders: MLPs for 1-D / 2-D data, DCGAN and SNGAN-ResNet for images, the 1-D toy,
+and the image-to-image translation nets of pix2pix and CycleGAN (U-Net, ResNet generator, PatchGAN).
 
 Every builder returns a functional `keras.Model`, so any of them can be mixed with a user's own
 networks of matching shapes.
@@ -8,6 +9,7 @@ import math
 
 import keras
 
+from tfgan import checks
 from tfgan import layers as layers_lib
 
 MINIBATCH = (None, "stddev", "discrimination")
@@ -475,3 +477,290 @@ def acgan_dcgan_discriminator(image_size, channels, num_classes, base_filters=64
     _check_positive_int("num_classes", num_classes)
     body = _features(dcgan_discriminator(image_size, channels, base_filters, negative_slope, name=f"{name}_base"))
     return _auxiliary_classifier(body, keras.Input(body.inputs[0].shape[1:], name="images"), num_classes, name)
+
+
+# ---------------------------------------------------------------- image-to-image translation nets
+
+NORMS = ("batch", "instance", "none")
+
+
+def _paper_init():
+    """N(0, 0.02), the initialization of the pix2pix and CycleGAN papers (Isola et al. 2017, sec. 6.2)."""
+    return keras.initializers.RandomNormal(stddev=0.02)
+
+
+def _norm(norm, name):
+    """The normalization layer `norm` names, or None for `"none"`."""
+    if norm == "batch":
+        return keras.layers.BatchNormalization(name=name)
+    if norm == "instance":
+        return layers_lib.instance_normalization(name=name)
+    return None
+
+
+def _conv_norm(x, conv, norm, name):
+    """`conv`, then the `norm` layer if any (callers leave out the conv's bias when a norm, which shifts, follows)."""
+    x = conv(x)
+    layer = _norm(norm, f"{name}_norm")
+    return layer(x) if layer is not None else x
+
+
+def _check_image_size(image_size):
+    return checks.positive_int("image_size", image_size, minimum=8)
+
+
+def unet_generator(image_size, channels, output_channels=None, base_filters=64, max_filters=512, norm="batch",
+                   dropout=0.5, name="unet_generator"):
+    """The pix2pix U-Net generator (Isola et al. 2017): maps `[B, H, W, channels]` images in [-1, 1] to
+    `[B, H, W, output_channels]` images in [-1, 1], H = W = `image_size`.
+
+    The encoder has log2(`image_size`) stride-2 4x4 convolutions, down to a 1x1 bottleneck (8 at 256x256,
+    3 at 8x8), with `base_filters * 2**i` filters capped at `max_filters` (64-128-256-512-512-512-512-512
+    at 256x256: the paper's C64-C128-C256-C512-C512-C512-C512-C512), each followed by LeakyReLU(0.2) and
+    normalized except the first (the image) and the 1x1 bottleneck (a 1x1 map normalizes to a constant,
+    which is why the reference code leaves it out too). The decoder mirrors it with stride-2 4x4
+    transposed convolutions, normalization and ReLU, and concatenates each of its outputs with the
+    encoder output of the same resolution (the skip connections that carry the low-level structure
+    input and output share). Its first 3 blocks (those that output 2x2, 4x4 and 8x8 maps) apply
+    dropout of rate `dropout`: the paper's only source of noise, which it keeps on at test time, so this
+    dropout stays on when sampling too (`tfgan.layers.NoiseDropout`); pass `dropout=0.0` for a
+    deterministic generator. A last transposed convolution to `output_channels` with tanh gives the
+    output. Kernels start N(0, 0.02).
+
+    Args:
+        image_size: H = W, a power of 2 of at least 8.
+        channels: channels of the input images.
+        output_channels: channels of the output images. Defaults to `None` (= `channels`).
+        base_filters: filters of the first encoder level. Defaults to `64`.
+        max_filters: the most filters of any level. Defaults to `512`.
+        norm: `"batch"` (the paper), `"instance"` or `"none"`. Defaults to `"batch"`.
+        dropout: rate of the decoder's dropout, in [0, 1); 0 turns it off. Defaults to `0.5`.
+        name: the model's name. Defaults to `"unet_generator"`.
+
+    Example:
+
+    >>> g = tfgan.nets.unet_generator(32, 3, base_filters=8)
+    >>> g.output.shape
+    (None, 32, 32, 3)
+
+    Reference:
+        Isola et al., Image-to-Image Translation with Conditional Adversarial Networks, CVPR 2017,
+        sec. 3.2.1 and 6.1.1; Ronneberger et al., U-Net, MICCAI 2015.
+    """
+    _check_image_size(image_size)
+    if image_size & (image_size - 1):
+        raise ValueError(f"`image_size` must be a power of 2 of at least 8. Received: `image_size={image_size!r}`.")
+    checks.positive_int("channels", channels)
+    output_channels = channels if output_channels is None else checks.positive_int("output_channels",
+                                                                                    output_channels)
+    checks.positive_int("base_filters", base_filters)
+    checks.positive_int("max_filters", max_filters)
+    checks.choice("norm", norm, NORMS)
+    dropout = checks.number("dropout", dropout, 0.0, 1.0, high_open=True)
+    levels = image_size.bit_length() - 1  # log2(image_size): the encoder goes down to 1x1
+    filters = [min(base_filters * 2 ** i, max_filters) for i in range(levels)]
+    inputs = keras.Input((image_size, image_size, channels), name="images")
+    x, skips = inputs, []
+    for i in range(levels):
+        level_norm = norm if 0 < i < levels - 1 else "none"
+        conv = keras.layers.Conv2D(filters[i], 4, strides=2, padding="same", use_bias=level_norm == "none",
+                                   kernel_initializer=_paper_init(), name=f"encoder_{i}")
+        x = _conv_norm(x, conv, level_norm, f"encoder_{i}")
+        x = keras.layers.LeakyReLU(0.2, name=f"encoder_{i}_act")(x)
+        skips.append(x)
+    for j, i in enumerate(range(levels - 2, -1, -1)):  # decoder block j comes back up to encoder level i
+        conv = keras.layers.Conv2DTranspose(filters[i], 4, strides=2, padding="same", use_bias=norm == "none",
+                                            kernel_initializer=_paper_init(), name=f"decoder_{i}")
+        x = _conv_norm(x, conv, norm, f"decoder_{i}")
+        if j < 3 and dropout:
+            x = layers_lib.NoiseDropout(dropout, name=f"decoder_{i}_dropout")(x)
+        x = keras.layers.ReLU(name=f"decoder_{i}_act")(x)
+        x = keras.layers.Concatenate(name=f"skip_{i}")([x, skips[i]])
+    x = keras.layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same", activation="tanh",
+                                     kernel_initializer=_paper_init(), name="output")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def _resnet_downsamplings(image_size):
+    """CycleGAN's 2 stride-2 downsamplings, fewer when the bottleneck would be smaller than 8x8."""
+    downsamplings = 2
+    while image_size % 2 ** downsamplings or image_size // 2 ** downsamplings < 8:
+        downsamplings -= 1
+    return downsamplings
+
+
+def _residual_block(x, filters, norm, name):
+    """ResBlock of Johnson et al. 2016 as CycleGAN has it: reflect-pad, conv3, norm, ReLU, reflect-pad,
+    conv3, norm, plus the input (no ReLU after the sum)."""
+    h = x
+    for k in range(2):
+        h = layers_lib.ReflectionPadding2D(1, name=f"{name}_pad_{k}")(h)
+        conv = keras.layers.Conv2D(filters, 3, use_bias=norm == "none", kernel_initializer=_paper_init(),
+                                   name=f"{name}_conv_{k}")
+        h = _conv_norm(h, conv, norm, f"{name}_conv_{k}")
+        if k == 0:
+            h = keras.layers.ReLU(name=f"{name}_act")(h)
+    return keras.layers.Add(name=f"{name}_add")([x, h])
+
+
+def resnet_generator(image_size, channels, output_channels=None, base_filters=64, num_blocks=None, norm="instance",
+                     name="resnet_generator"):
+    """The CycleGAN ResNet generator (Zhu et al. 2017, after Johnson et al. 2016): maps `[B, H, W,
+    channels]` images in [-1, 1] to `[B, H, W, output_channels]` images in [-1, 1], H = W = `image_size`.
+
+    c7s1-64, d128, d256, `num_blocks` x R256, u128, u64, c7s1-3 in the paper's notation: a 7x7
+    convolution, two stride-2 3x3 convolutions that double the filters, residual blocks of two 3x3
+    convolutions, two stride-2 3x3 transposed convolutions that halve them, each followed by `norm` and
+    ReLU, and a last 7x7 convolution to `output_channels` with tanh. The 7x7 and residual convolutions
+    pad by reflection (`tfgan.layers.ReflectionPadding2D`), the strided ones with zeros ('same').
+    Kernels start N(0, 0.02).
+
+    Small images keep a bottleneck of at least 8x8 by downsampling less: 2 downsamplings from 32x32 up
+    (a 256x256 image has a 64x64 bottleneck of `4 * base_filters` filters), 1 for 16x16 to 28x28 (8x8 to
+    14x14 bottleneck of `2 * base_filters`), none for 8x8 to 15x15 (the residual blocks then work at full
+    resolution on `base_filters` filters). More generally the most of 2 downsamplings that divide
+    `image_size` and leave at least 8x8; any size of at least 8 works.
+
+    Args:
+        image_size: H = W, an integer of at least 8.
+        channels: channels of the input images.
+        output_channels: channels of the output images. Defaults to `None` (= `channels`).
+        base_filters: filters of the first convolution. Defaults to `64`.
+        num_blocks: residual blocks at the bottleneck. Defaults to `None`: 9 when `image_size >= 256`,
+            6 below (the paper's choice for 256x256 and 128x128 images).
+        norm: `"instance"` (the paper), `"batch"` or `"none"`. Defaults to `"instance"`.
+        name: the model's name. Defaults to `"resnet_generator"`.
+
+    Example:
+
+    >>> g = tfgan.nets.resnet_generator(16, 1, base_filters=8, num_blocks=2)
+    >>> g.output.shape
+    (None, 16, 16, 1)
+
+    Reference:
+        Zhu et al., Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks,
+        ICCV 2017, sec. 7.2; Johnson et al., Perceptual Losses for Real-Time Style Transfer and
+        Super-Resolution, ECCV 2016.
+    """
+    _check_image_size(image_size)
+    checks.positive_int("channels", channels)
+    output_channels = channels if output_channels is None else checks.positive_int("output_channels",
+                                                                                    output_channels)
+    checks.positive_int("base_filters", base_filters)
+    num_blocks = (9 if image_size >= 256 else 6) if num_blocks is None else checks.positive_int("num_blocks",
+                                                                                                num_blocks)
+    checks.choice("norm", norm, NORMS)
+    downsamplings = _resnet_downsamplings(image_size)
+    inputs = keras.Input((image_size, image_size, channels), name="images")
+    x = layers_lib.ReflectionPadding2D(3, name="input_pad")(inputs)
+    conv = keras.layers.Conv2D(base_filters, 7, use_bias=norm == "none", kernel_initializer=_paper_init(),
+                               name="input_conv")
+    x = keras.layers.ReLU(name="input_act")(_conv_norm(x, conv, norm, "input_conv"))
+    filters = base_filters
+    for i in range(downsamplings):
+        filters *= 2
+        conv = keras.layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=norm == "none",
+                                   kernel_initializer=_paper_init(), name=f"down_{i}")
+        x = keras.layers.ReLU(name=f"down_{i}_act")(_conv_norm(x, conv, norm, f"down_{i}"))
+    for i in range(num_blocks):
+        x = _residual_block(x, filters, norm, f"block_{i}")
+    for i in range(downsamplings):
+        filters //= 2
+        conv = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", use_bias=norm == "none",
+                                            kernel_initializer=_paper_init(), name=f"up_{i}")
+        x = keras.layers.ReLU(name=f"up_{i}_act")(_conv_norm(x, conv, norm, f"up_{i}"))
+    x = layers_lib.ReflectionPadding2D(3, name="output_pad")(x)
+    x = keras.layers.Conv2D(output_channels, 7, activation="tanh", kernel_initializer=_paper_init(),
+                            name="output")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def _patch_strides(image_size, num_layers):
+    """Stride-2 layers of a PatchGAN: `num_layers`, fewer while the map they leave is under 3x3 (the two
+    4x4 stride-1 convolutions after them take 2 pixels off, and at least 1x1 patch must remain)."""
+    strides = num_layers
+    while strides > 1 and -(-image_size // 2 ** strides) < 3:
+        strides -= 1
+    return strides
+
+
+def patch_discriminator(image_size, channels, base_filters=64, num_layers=3, norm="instance", conditional_channels=0,
+                        spectral_norm=False, name="patch_discriminator"):
+    """PatchGAN discriminator (Isola et al. 2017): one raw logit per overlapping image patch, `[B, N, N, 1]`.
+
+    `num_layers` stride-2 4x4 convolutions with `base_filters * min(2**n, 8)` filters, a stride-1 4x4
+    convolution, then a stride-1 4x4 convolution to one channel (no activation); LeakyReLU(0.2) after
+    every hidden convolution and `norm` on all but the first. The stride-1 convolutions pad 1 pixel on
+    each side, as the reference code does, so each takes 1 pixel off the map. With the default
+    `num_layers=3` that is the paper's 70x70 PatchGAN, C64-C128-C256-C512: a 256x256 image gives
+    30x30 logits, each seeing a 70x70 patch. Kernels start N(0, 0.02).
+
+    Small images use fewer stride-2 layers so that N >= 1: the most, up to `num_layers`, that leave a
+    map of at least 3x3. N = ceil(image_size / 2**L) - 2 for L stride-2 layers, and each logit sees
+    9 * 2**L - 2 pixels square. With `num_layers=3`:
+
+    | image_size | stride-2 layers | N (logits N x N) | receptive field |
+    |---|---|---|---|
+    | 256 | 3 | 30 | 70 |
+    | 128 | 3 | 14 | 70 |
+    | 64 | 3 | 6 | 70 |
+    | 32 | 3 | 2 | 70 |
+    | 16 | 2 | 2 | 34 |
+    | 8 | 1 | 2 | 16 |
+
+    `conditional_channels=0` (CycleGAN) takes one input, the images `[B, H, W, channels]`. With
+    `conditional_channels > 0` (pix2pix's conditional D) it takes two, `[input_image, output_image]` of
+    `[B, H, W, conditional_channels]` and `[B, H, W, channels]`, and judges the pair, concatenated on
+    the channels. `spectral_norm=True` wraps every convolution in `keras.layers.SpectralNormalization`
+    (call D with `training=True` for it to normalize); `norm` still applies, so pass `norm="none"` for
+    an SNGAN-style D.
+
+    Args:
+        image_size: H = W, an integer of at least 8.
+        channels: channels of the (output) images judged.
+        base_filters: filters of the first convolution. Defaults to `64`.
+        num_layers: the most stride-2 convolutions. Defaults to `3`.
+        norm: `"instance"` (CycleGAN), `"batch"` (pix2pix) or `"none"`. Defaults to `"instance"`.
+        conditional_channels: channels of the input image D is conditioned on; 0 for an unconditional
+            D. Defaults to `0`.
+        spectral_norm: wrap every convolution in spectral normalization. Defaults to `False`.
+        name: the model's name. Defaults to `"patch_discriminator"`.
+
+    Example:
+
+    >>> d = tfgan.nets.patch_discriminator(64, 3, base_filters=8, conditional_channels=1)
+    >>> [tuple(x.shape) for x in d.inputs], d.output.shape
+    ([(None, 64, 64, 1), (None, 64, 64, 3)], (None, 6, 6, 1))
+
+    Reference:
+        Isola et al., Image-to-Image Translation with Conditional Adversarial Networks, CVPR 2017,
+        sec. 2.2, 3.2.2 and 6.1.2; Zhu et al., Unpaired Image-to-Image Translation using
+        Cycle-Consistent Adversarial Networks, ICCV 2017, sec. 7.2.
+    """
+    _check_image_size(image_size)
+    checks.positive_int("channels", channels)
+    checks.positive_int("base_filters", base_filters)
+    checks.positive_int("num_layers", num_layers)
+    checks.choice("norm", norm, NORMS)
+    checks.non_negative_int("conditional_channels", conditional_channels)
+    checks.boolean("spectral_norm", spectral_norm)
+    strides = _patch_strides(image_size, num_layers)
+    if conditional_channels:
+        inputs = [keras.Input((image_size, image_size, conditional_channels), name="input_image"),
+                  keras.Input((image_size, image_size, channels), name="output_image")]
+        x = keras.layers.Concatenate(name="input_and_output")(inputs)
+    else:
+        inputs = x = keras.Input((image_size, image_size, channels), name="images")
+    for n in range(strides + 1):
+        if n == strides:
+            x = keras.layers.ZeroPadding2D(1, name=f"conv_{n}_pad")(x)
+        layer_norm = norm if n > 0 else "none"
+        conv = keras.layers.Conv2D(base_filters * min(2 ** n, 8), 4, strides=2 if n < strides else 1,
+                                   padding="same" if n < strides else "valid", use_bias=layer_norm == "none",
+                                   kernel_initializer=_paper_init(), name=f"conv_{n}")
+        x = _conv_norm(x, _maybe_sn(conv, spectral_norm), layer_norm, f"conv_{n}")
+        x = keras.layers.LeakyReLU(0.2, name=f"conv_{n}_act")(x)
+    x = keras.layers.ZeroPadding2D(1, name="logit_pad")(x)
+    logit = keras.layers.Conv2D(1, 4, kernel_initializer=_paper_init(), name="logit")
+    x = _maybe_sn(logit, spectral_norm)(x)
+    return keras.Model(inputs, x, name=name)
