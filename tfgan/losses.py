@@ -388,3 +388,62 @@ def acgan_generator_loss(fake_class_logits, fake_labels):
         L_G,class = -log P(C = c | x_fake)
     """
     return class_cross_entropy(fake_class_logits, fake_labels)
+
+
+# ---------------------------------------------------------------- InfoGAN mutual information (Chen et al. 2016)
+#
+# InfoGAN maximises a variational lower bound of the mutual information between codes c and fakes
+# (Chen et al. 2016, eq. 5, Lemma 5.1):
+#     L_I(G, Q) = E_{c ~ P(c), x ~ G(z, c)}[log Q(c | x)] + H(c)  <=  I(c; G(z, c)),
+# D and G both minimise -lambda * L_I. H(c) is fixed by the prior, so the terms below are
+# -log Q(c | x) per example; their batch mean is -L_I + H(c).
+
+def categorical_mutual_information(code_logits, codes):
+    """Per-example -log Q(c | x) of categorical codes under Q's logits: InfoGAN's discrete term
+    without the constant H(c) (Chen et al. 2016, eq. 5), shape `[B]`.
+
+        -log Q(c | x) = -sum_j log softmax(l_j)[c_j]        (summed over the codes j)
+
+    Args:
+        code_logits: Q's logits, `[B, K]` for one code of K values or `[B, J, K]` for J codes.
+        codes: the codes drawn for the fakes: integer indices `[B]` / `[B, J]`, or one-hot
+            (or any probability) vectors of the logits' shape.
+    """
+    code_logits = _as_float(code_logits)
+    codes = tf.convert_to_tensor(codes)
+    if codes.shape.rank == code_logits.shape.rank:
+        nll = tf.nn.softmax_cross_entropy_with_logits(labels=tf.cast(codes, tf.float32), logits=code_logits)
+    elif codes.shape.rank == code_logits.shape.rank - 1:
+        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(codes, tf.int32), logits=code_logits)
+    else:
+        raise ValueError(f"`codes` must be indices of rank {code_logits.shape.rank - 1} or one-hot vectors of rank "
+                         f"{code_logits.shape.rank} (`code_logits` has shape {code_logits.shape}). "
+                         f"Received: `codes` of shape {codes.shape}.")
+    return _sum_per_example(nll)
+
+
+def gaussian_mutual_information(mean, log_std, codes):
+    """Per-example -log Q(c | x) of continuous codes under a factored Gaussian Q(c | x) =
+    prod_j N(c_j; mu_j, sigma_j^2): InfoGAN's continuous term without the constant H(c)
+    (Chen et al. 2016, sec. 5 and 6), shape `[B]`.
+
+        -log Q(c | x) = sum_j [ log sigma_j + 1/2 log(2 pi) + 1/2 ((c_j - mu_j) / sigma_j)^2 ],
+        sigma_j = exp(log_std_j)
+
+    Args:
+        mean: Q's means mu, `[B, J]` (or `[B]` for one code).
+        log_std: Q's log standard deviations, broadcastable to `mean` (a constant 0.0 gives the
+            fixed sigma = 1 often used in practice).
+        codes: the codes drawn for the fakes, of the shape of `mean`.
+    """
+    mean, codes = _as_float(mean), _as_float(codes)
+    log_std = tf.broadcast_to(_as_float(log_std), tf.shape(mean))
+    z = (codes - mean) * tf.exp(-log_std)
+    return _sum_per_example(log_std + 0.5 * math.log(2.0 * math.pi) + 0.5 * tf.square(z))
+
+
+def _sum_per_example(values):
+    """Sums every axis but the first: one term per code, added up per example."""
+    if values.shape.rank is not None and values.shape.rank <= 1:
+        return values
+    return tf.reduce_sum(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
