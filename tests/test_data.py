@@ -3,6 +3,7 @@ import re
 
 import numpy as np
 import pytest
+import scipy.stats
 import tensorflow as tf
 
 from tfgan import data
@@ -119,3 +120,78 @@ def test_labels_asked_of_unlabelled_data():
 def test_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size=0"):
         data.load("ring", 0)
+
+
+# ---- stacked_digits ---------------------------------------------------------------------------------
+
+def stacked_examples(count, seed=0):
+    """`count` unbatched stacked examples as numpy: uint8 images [count, 8, 8, 3] and labels [count]."""
+    x, y = first(data.stacked_digits_dataset(seed).batch(count))
+    return x.numpy(), y.numpy()
+
+
+def test_stacked_digits_shapes_dtype_range_and_info():
+    info = data.info("stacked_digits")
+    assert (info.kind, info.shape, info.num_classes) == ("image", (8, 8, 3), 1000)
+    ds, loaded_info = data.load("stacked_digits", 32, labels=True, seed=0)
+    assert loaded_info == info
+    x, y = first(ds)
+    assert x.shape == (32, 8, 8, 3) and x.dtype == tf.float32 and y.shape == (32,) and y.dtype == tf.int32
+    assert float(tf.reduce_min(x)) == -1.0 and float(tf.reduce_max(x)) <= 1.0
+    assert 0 <= int(tf.reduce_min(y)) and int(tf.reduce_max(y)) < 1000
+    images, labels = stacked_examples(32)
+    assert images.dtype == np.uint8 and images.max() == 255  # the digits' own range, scaled per batch by `load`
+    np.testing.assert_allclose(x.numpy(), images / 127.5 - 1.0, atol=1e-6)  # `load` is the uint8 stream, scaled
+    np.testing.assert_array_equal(y.numpy(), labels)
+    assert first(data.load("stacked_digits", 8, d_steps=2, image_size=16)[0]).shape == (16, 16, 16, 3)
+
+
+def test_stacked_digits_labels_are_the_channels_digits():
+    images, labels = stacked_examples(600, seed=1)
+    digit_images, digit_labels = data.digits_arrays()
+    classes_of = {}  # an embedded image -> the labels it carries (an image may occur more than once)
+    for image, label in zip(digit_images[..., 0], digit_labels):
+        classes_of.setdefault(image.tobytes(), set()).add(int(label))
+    claimed = np.stack([labels // 100, labels // 10 % 10, labels % 10], axis=1)  # 100 d_R + 10 d_G + d_B
+    for i in range(len(images)):
+        for channel in range(3):
+            assert claimed[i, channel] in classes_of[images[i, :, :, channel].tobytes()], (i, channel)
+
+
+def test_stacked_digits_channels_are_independent_uniform_draws():
+    images, labels = stacked_examples(6000, seed=2)
+    digits = np.stack([labels // 100, labels // 10 % 10, labels % 10], axis=1)
+    for a, b in [(0, 1), (0, 2), (1, 2)]:  # pairs of channels: no dependence between their digits
+        table = np.zeros((10, 10), int)
+        np.add.at(table, (digits[:, a], digits[:, b]), 1)
+        assert scipy.stats.chi2_contingency(table).pvalue > 0.001, (a, b)
+    frequencies = np.bincount(data.digits_arrays()[1], minlength=10) / 1797  # each index equally likely
+    for channel in range(3):
+        observed = np.bincount(digits[:, channel], minlength=10)
+        assert scipy.stats.chisquare(observed, frequencies * len(digits)).pvalue > 0.001, channel
+    # Three draws, not one index used three times: equal channels only as often as chance (~1/1797) allows.
+    same = [np.mean(np.all(images[..., a] == images[..., b], axis=(1, 2))) for a, b in [(0, 1), (0, 2), (1, 2)]]
+    assert max(same) < 0.003
+    assert not np.any(np.all(images[..., :1] == images, axis=(1, 2, 3)))
+
+
+def test_stacked_digits_is_reproducible_from_the_seed_alone_and_does_not_cycle():
+    images, labels = stacked_examples(3 * data.STACKED_BLOCK, seed=5)
+    tf.random.set_seed(123)  # the global seed plays no part
+    again_images, again_labels = stacked_examples(3 * data.STACKED_BLOCK, seed=5)
+    np.testing.assert_array_equal(images, again_images)
+    np.testing.assert_array_equal(labels, again_labels)
+    assert not np.array_equal(labels, stacked_examples(3 * data.STACKED_BLOCK, seed=6)[1])
+    blocks = labels.reshape(3, data.STACKED_BLOCK)  # consecutive blocks of draws differ
+    assert not np.array_equal(blocks[0], blocks[1]) and not np.array_equal(blocks[1], blocks[2])
+    x1, y1 = first(data.load("stacked_digits", 64, labels=True, seed=7)[0])
+    x2, y2 = first(data.load("stacked_digits", 64, labels=True, seed=7)[0])
+    np.testing.assert_array_equal(x1.numpy(), x2.numpy())
+    np.testing.assert_array_equal(y1.numpy(), y2.numpy())
+
+
+def test_stacked_digits_rejects_other_channels_and_bad_seeds():
+    with pytest.raises(ValueError, match="Received: `channels=1`"):
+        data.info("stacked_digits", channels=1)
+    with pytest.raises(ValueError, match="Received: `seed=-1`"):
+        data.load("stacked_digits", 8, seed=-1)

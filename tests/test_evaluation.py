@@ -212,3 +212,56 @@ def test_train_tool_then_evaluate_tool(tmp_path, dataset, extra):
     assert result.returncode == 0, result.stderr[-2000:]
     printed = json.loads(result.stdout)
     assert list(printed)[2:] == list(evaluator.outputs)
+
+
+# ---- stacked_digits ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def stacked_evaluator():
+    return evaluation.Evaluator("stacked_digits")
+
+
+def test_stacked_digits_evaluator_on_real_samples_covers_every_mode(stacked_evaluator):
+    evaluator = stacked_evaluator
+    assert evaluator.outputs == ("modes", "kl", "channel_accuracy")
+    assert evaluation.default_num_samples("stacked_digits") == 26_000
+    assert evaluation.default_num_samples("ring") == evaluation.default_num_samples("digits") == 2500
+    x, labels = next(iter(tfgan.data.load("stacked_digits", 26_000, labels=True, seed=1)[0]))
+    result = evaluator(x.numpy())
+    # 26 samples a mode on average: every mode is hit (P(a miss) ~ 1000 e^-26), and the KL of a
+    # multinomial histogram from uniform is about (K - 1) / 2N = 0.019 (plus the classifier's errors).
+    assert result["modes"] >= 995
+    assert 0.01 < result["kl"] < 0.05
+    assert len(evaluator.channel_accuracies) == 3 and min(evaluator.channel_accuracies) > 0.98
+    assert result["channel_accuracy"] == pytest.approx(np.mean(evaluator.channel_accuracies))
+    truth = tfgan.metrics.stacked_mode_coverage(tfgan.metrics.stacked_mode_digits(labels.numpy()))
+    assert abs(result["kl"] - truth["kl"]) < 0.01  # the classifier barely moves the true labels' KL
+    some = x.numpy()[:2000]  # uint8 samples, as the SavedModel returns, score as their [-1, 1] floats
+    assert stacked_evaluator(tfgan.data.to_uint8(some).numpy()) == stacked_evaluator(some)
+
+
+def test_stacked_digits_evaluator_on_one_repeated_sample(stacked_evaluator):
+    x = next(iter(tfgan.data.load("stacked_digits", 1, seed=0)[0])).numpy()
+    result = stacked_evaluator(np.repeat(x, 300, axis=0))
+    assert result["modes"] == 1 and result["kl"] == pytest.approx(np.log(1000))
+
+
+def test_stacked_digits_evaluator_checks_its_images():
+    with pytest.raises(ValueError, match="are 16x16x3"):
+        evaluation.Evaluator("stacked_digits", image_size=16)
+    with pytest.raises(ValueError, match="metrics=classes"):
+        evaluation.Evaluator("stacked_digits", ["classes"])
+
+
+def test_evaluate_tool_on_stacked_digits_draws_26000_samples(tmp_path, stacked_evaluator):
+    latent_dim = 4
+    gan = tfgan.GAN(tfgan.nets.dcgan_generator(8, 3, latent_dim, 8), tfgan.nets.dcgan_discriminator(8, 3, 8),
+                    latent_dim, seed=0)
+    path = export.export_generator(gan, str(tmp_path / "generator"))
+    result = run_evaluate(f"--generator={path}", "--dataset=stacked_digits")
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = json.loads(result.stdout)
+    assert list(printed) == ["dataset", "num_samples", "modes", "kl", "channel_accuracy"]
+    assert printed["num_samples"] == 26_000
+    assert 1 <= printed["modes"] <= 1000 and 0.0 <= printed["kl"] <= np.log(1000) + 1e-9
+    assert printed["channel_accuracy"] == pytest.approx(np.mean(stacked_evaluator.channel_accuracies))

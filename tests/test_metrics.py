@@ -302,3 +302,108 @@ def test_class_coverage_labels_and_probabilities():
 def test_class_coverage_rejects_bad_inputs(predictions, num_classes, message):
     with pytest.raises(ValueError, match=message):
         metrics.class_coverage(predictions, num_classes)
+
+
+# ---- Stacked MNIST modes -----------------------------------------------------------------------------
+
+def _every_triple():
+    return np.stack(np.unravel_index(np.arange(1000), (10, 10, 10)), axis=1)  # [1000, 3], row m has digits of m
+
+
+def _direct_modes_and_kl(digits):
+    """The modes hit and KL(p || U_1000) of the histogram of digit triples, by counting tuples."""
+    triples, counts = np.unique(digits, axis=0, return_counts=True)
+    histogram = np.zeros(1000)
+    histogram[:len(counts)] = counts  # which bins hold the counts does not matter for KL from uniform
+    return len(triples), scipy.stats.entropy(histogram, np.full(1000, 1e-3))
+
+
+@pytest.mark.parametrize("digits, modes, kl", [
+    (_every_triple(), 1000, 0.0),  # every mode once
+    (np.repeat(_every_triple()[::2], 2, axis=0), 500, math.log(2)),  # half the modes, twice each
+    (np.repeat([[4, 0, 7]], 26, axis=0), 1, math.log(1000)),  # one mode
+])
+def test_stacked_mode_coverage_counts_known_modes_exactly(digits, modes, kl):
+    result = metrics.stacked_mode_coverage(digits)
+    assert result["modes"] == modes and isinstance(result["modes"], int)
+    assert result["kl"] == pytest.approx(kl, abs=1e-12)
+    direct_modes, direct_kl = _direct_modes_and_kl(digits)
+    assert (result["modes"], result["kl"]) == (direct_modes, pytest.approx(direct_kl, abs=1e-12))
+
+
+def test_stacked_mode_coverage_matches_direct_count_on_random_predictions_and_probabilities():
+    rng = np.random.default_rng(0)
+    digits = rng.integers(0, 10, (3000, 3)) % rng.integers(1, 11, (1, 3))  # fewer digits on some channels
+    result = metrics.stacked_mode_coverage(digits)
+    direct_modes, direct_kl = _direct_modes_and_kl(digits)
+    assert result["modes"] == direct_modes and result["kl"] == pytest.approx(direct_kl, abs=1e-12)
+    probabilities = rng.dirichlet(np.ones(10), size=(3000, 3)) + 2.0 * np.eye(10)[digits]  # argmax is the digit
+    probabilities /= probabilities.sum(axis=2, keepdims=True)
+    assert metrics.stacked_mode_coverage(probabilities) == result
+
+
+def test_stacked_modes_read_the_channels_as_a_three_digit_number():
+    digits = np.array([[1, 2, 3], [0, 0, 9], [9, 0, 0], [9, 9, 9]])
+    np.testing.assert_array_equal(metrics.stacked_modes(digits), [123, 9, 900, 999])
+    np.testing.assert_array_equal(metrics.stacked_mode_digits(np.array([123, 9, 900, 999])), digits)
+    np.testing.assert_array_equal(metrics.stacked_mode_digits(metrics.stacked_modes(_every_triple())),
+                                  _every_triple())
+
+
+def test_channel_accuracy_counts_each_channel():
+    truth = _every_triple()
+    predicted = truth.copy()
+    predicted[:100, 0] = (predicted[:100, 0] + 1) % 10  # 10% wrong on R, 1% on B, none on G
+    predicted[:10, 2] = (predicted[:10, 2] + 3) % 10
+    expected = [0.9, 1.0, 0.99]
+    assert metrics.channel_accuracy(predicted, truth) == pytest.approx(expected, abs=1e-12)
+    assert metrics.channel_accuracy(predicted, np.arange(1000)) == pytest.approx(expected, abs=1e-12)  # labels
+    assert metrics.channel_accuracy(np.eye(10)[predicted], truth) == pytest.approx(expected, abs=1e-12)  # probs
+
+
+class _BrightnessClassifier:
+    """A stand-in for the digits classifier: an image whose pixels are all v*20 is digit v."""
+
+    def __init__(self):
+        self.calls = []
+
+    def predict(self, images):
+        self.calls.append(images.shape)
+        return np.eye(10)[np.round(images[:, 0, 0, 0].astype(np.float64) / 20).astype(int)]
+
+
+def test_stacked_digits_coverage_classifies_each_channel_in_order():
+    rng = np.random.default_rng(1)
+    digits = rng.integers(0, 10, (700, 3))
+    images = np.broadcast_to((digits * 20).astype(np.uint8)[:, None, None, :], (700, 8, 8, 3))
+    classifier = _BrightnessClassifier()
+    labels = metrics.stacked_modes(digits)
+    result = metrics.stacked_digits_coverage(images, classifier, labels=labels)
+    assert classifier.calls == [(2100, 8, 8, 1)]  # each channel a one-channel digit
+    assert result == dict(metrics.stacked_mode_coverage(digits), channel_accuracy=[1.0, 1.0, 1.0])
+    swapped = metrics.stacked_digits_coverage(images[..., ::-1], classifier, labels=labels)
+    assert swapped["channel_accuracy"][1] == 1.0 and swapped["channel_accuracy"][0] < 0.2  # R is the hundreds
+
+
+@pytest.mark.parametrize("predictions, message", [
+    (np.array([[0, 1, 10]]), r"outside \[0, 10\)"),
+    (np.array([[0, -1, 2]]), "outside"),
+    (np.zeros((4, 3)), "integer digits"),
+    (np.zeros((4, 3, 7)), "integer digits"),
+    (np.zeros(4, int), "integer digits"),
+    (np.zeros((0, 3), int), "empty"),
+])
+def test_stacked_mode_coverage_rejects_bad_predictions(predictions, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.stacked_mode_coverage(predictions)
+
+
+def test_stacked_metrics_reject_bad_arguments():
+    with pytest.raises(ValueError, match="Received: `num_classes=1`"):
+        metrics.stacked_mode_coverage(np.zeros((2, 3), int), num_classes=1)
+    with pytest.raises(ValueError, match="`labels` must give the digits"):
+        metrics.channel_accuracy(np.zeros((2, 3), int), np.zeros((3, 3), int))
+    with pytest.raises(ValueError, match=r"outside \[0, 1000\)"):
+        metrics.stacked_mode_digits(np.array([1000]))
+    with pytest.raises(ValueError, match=r"`images` must be \[N, H, W, channels\]"):
+        metrics.stacked_digits_coverage(np.zeros((8, 8, 3)), _BrightnessClassifier())

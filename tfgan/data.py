@@ -1,6 +1,6 @@
 """Datasets as `tf.data` pipelines: the 1-D toy, 2-D Gaussian mixtures, embedded digits, TFDS, image folders.
 
-Names: `toy1d`, `ring`, `grid`, `digits`, `tfds:NAME[:SPLIT]`, `folder:PATH`. Images are kept (and
+Names: `toy1d`, `ring`, `grid`, `digits`, `stacked_digits`, `tfds:NAME[:SPLIT]`, `folder:PATH`. Images are kept (and
 cached) as uint8 in [0, 255] and scaled to [-1, 1] per batch, as the lecture notes advise; vector data
 is float32. Every pipeline repeats forever and drops the last partial batch, so the training step is
 traced once.
@@ -14,9 +14,13 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-DATASETS = ("toy1d", "ring", "grid", "digits", "tfds:NAME[:SPLIT]", "folder:PATH")
+from tfgan import checks
+
+DATASETS = ("toy1d", "ring", "grid", "digits", "stacked_digits", "tfds:NAME[:SPLIT]", "folder:PATH")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 NUM_POINTS = 100_000  # size of the fixed sample drawn for the toy sets
+STACKED_CHANNELS = 3  # digits per `stacked_digits` example, one a colour channel: 10**3 = 1,000 modes
+STACKED_BLOCK = 1024  # `stacked_digits` index triples drawn per stateless random call
 DECODABLE_FORMATS = ("PNG", "JPEG", "GIF", "BMP")  # what tf.io.decode_image reads
 
 
@@ -58,7 +62,7 @@ def _parse(name):
         if not path:
             raise ValueError(f"Bad dataset name: `dataset={name!r}`. Expected folder:PATH.")
         return "folder", path, None
-    if name in ("toy1d", "ring", "grid", "digits"):
+    if name in ("toy1d", "ring", "grid", "digits", "stacked_digits"):
         return name, None, None
     raise ValueError(f"Unknown dataset: `dataset={name!r}`. Expected one of {', '.join(DATASETS)}.")
 
@@ -75,6 +79,12 @@ def info(name, image_size=None, channels=None, toy_mean=5.0, toy_std=1.0, data_d
     if kind == "digits":
         size = image_size or 8
         return DataInfo(name, "image", (size, size, channels or 1), num_classes=10)
+    if kind == "stacked_digits":
+        if channels not in (None, STACKED_CHANNELS):
+            raise ValueError(f"`stacked_digits` stacks {STACKED_CHANNELS} digits as its channels. "
+                             f"Received: `channels={channels!r}`.")
+        size = image_size or 8
+        return DataInfo(name, "image", (size, size, STACKED_CHANNELS), num_classes=10**STACKED_CHANNELS)
     if kind == "folder":
         files, classes = _folder_files(arg)
         size = image_size or 64
@@ -93,7 +103,8 @@ def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=Non
 
     Each batch holds `batch_size * d_steps` examples, so that each of a GAN's `d_steps`
     discriminator updates sees `batch_size` real examples. With `labels=True` the batches are
-    `(samples, labels)` with int32 labels; otherwise samples alone.
+    `(samples, labels)` with int32 labels; otherwise samples alone. `stacked_digits` is drawn afresh
+    from `seed` for ever (see `stacked_digits_dataset`), so it is neither cached nor shuffled.
     """
     for arg_name, value in (("batch_size", batch_size), ("d_steps", d_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -111,13 +122,16 @@ def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=Non
     elif kind == "digits":
         images, y = digits_arrays()
         ds = tf.data.Dataset.from_tensor_slices((images, y.astype(np.int32)))
+    elif kind == "stacked_digits":
+        ds = stacked_digits_dataset(seed)
     elif kind == "folder":
         ds = _folder_dataset(arg, data_info.shape[-1])
     else:
         ds = _tfds_dataset(arg, split, data_dir)
-    if data_info.kind == "image":
+    if data_info.kind == "image" and not (kind == "stacked_digits" and data_info.shape[:2] == (8, 8)):
         ds = ds.map(lambda x, y: (_fit_image(x, data_info.shape), y), num_parallel_calls=tf.data.AUTOTUNE)
-    ds = ds.cache().shuffle(shuffle_buffer, seed=seed).repeat()
+    if kind != "stacked_digits":  # an endless stream of fresh draws: caching it would never end
+        ds = ds.cache().shuffle(shuffle_buffer, seed=seed).repeat()
     ds = ds.batch(batch_size * d_steps, drop_remainder=True)
     scale = _scale_images if data_info.kind == "image" else (lambda x: x)
     if labels:
@@ -141,6 +155,49 @@ def digits_arrays():
     path = os.path.join(os.path.dirname(__file__), "assets", "digits.npz")
     with np.load(path) as f:
         return f["images"], f["labels"]
+
+
+def stacked_digits_dataset(seed=None):
+    """Stacked digits: three embedded digits, drawn independently, as the channels of one 8x8x3 image.
+
+    The 8x8 counterpart of Stacked MNIST (Metz et al. 2017; Srivastava et al. 2017, Table 2; Lin et al.
+    2018, Table 3): each example is the digits at three indices drawn independently and uniformly from
+    the 1,797 of `digits_arrays()`, stacked as red, green and blue, and its label the three-digit number
+
+        label = 100 d_R + 10 d_G + d_B,   0 <= label < 1000,
+
+    so the data has 1,000 modes, equally likely. The indices come from counter-based stateless random
+    numbers, `STACKED_BLOCK` triples per call to `tf.random.stateless_uniform(seed=(seed, block))` with
+    `block` = 0, 1, 2, ...: the stream is endless, each block drawn from its own key (no short period),
+    and it is the same for the same `seed` whatever the global TensorFlow seed.
+
+    Args:
+        seed: a non-negative integer fixing the stream. Defaults to `None`: a seed drawn from numpy's
+            global generator (so `keras.utils.set_random_seed` fixes it too).
+
+    Returns:
+        An endless `tf.data.Dataset` of `(image uint8 [8, 8, 3], label int32)`, unbatched.
+
+    Reference:
+        Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial networks",
+        https://arxiv.org/abs/1712.04086
+    """
+    if seed is None:
+        seed = int(np.random.randint(0, 2**31 - 1))
+    seed = checks.non_negative_int("seed", seed)
+    images, labels = digits_arrays()
+    images = tf.constant(images[..., 0])  # [N, 8, 8]
+    labels = tf.constant(labels.astype(np.int32))
+    place_values = tf.constant([10**(STACKED_CHANNELS - 1 - c) for c in range(STACKED_CHANNELS)], tf.int32)
+
+    def block(index):
+        block_seed = tf.stack([tf.constant(seed, tf.int64), index])
+        indices = tf.random.stateless_uniform((STACKED_BLOCK, STACKED_CHANNELS), seed=block_seed,
+                                              minval=0, maxval=len(labels), dtype=tf.int32)
+        stacked = tf.transpose(tf.gather(images, indices), (0, 2, 3, 1))  # [B, 3, 8, 8] -> [B, 8, 8, 3]
+        return stacked, tf.reduce_sum(tf.gather(labels, indices) * place_values, axis=1)
+
+    return tf.data.Dataset.counter(dtype=tf.int64).map(block).unbatch()
 
 
 def to_uint8(images):

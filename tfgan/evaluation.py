@@ -10,6 +10,7 @@ keeps the best generator.
 | `ring`, `grid` | `modes`, `high_quality`, `kl` (`tfgan.metrics.mode_coverage`) |
 | `toy1d` | `mean`, `std`, `wasserstein` (1-D Wasserstein distance to the data) |
 | `digits` | `fd`, `kid`, `precision`, `recall`, `classes` (on the shipped classifier), `fid` (Inception) |
+| `stacked_digits` | `modes` (of 1,000), `kl`, `channel_accuracy` (`tfgan.metrics.stacked_digits_coverage`), `fid` |
 | other images | `fid` (Inception) |
 """
 
@@ -27,9 +28,13 @@ from tfgan import metrics as metrics_lib
 MIXTURE_METRICS = ("modes", "high_quality", "kl")
 TOY1D_METRICS = ("mean", "std", "wasserstein")
 DIGITS_METRICS = ("fd", "kid", "precision", "recall", "classes")
+STACKED_METRICS = ("modes", "kl", "channel_accuracy")
 INCEPTION_METRICS = ("fid",)
+# Samples tools/evaluate.py draws by default: Stacked MNIST's 26,000 (PacGAN, VEEGAN), else 2,500.
+NUM_SAMPLES = {"stacked_digits": 26_000}
+DEFAULT_NUM_SAMPLES = 2500
 # Direction of each number an Evaluator returns, for choosing the best generator.
-HIGHER_IS_BETTER = {"modes", "high_quality", "precision", "recall", "classes_covered"}
+HIGHER_IS_BETTER = {"modes", "high_quality", "precision", "recall", "classes_covered", "channel_accuracy"}
 LOWER_IS_BETTER = {"kl", "wasserstein", "fd", "kid", "class_kl", "fid"}
 # Outputs of each metric name.
 OUTPUTS = {"classes": ("classes_covered", "class_kl"), "kid": ("kid", "kid_std")}
@@ -39,18 +44,21 @@ class Evaluator:
     """Computes a dataset's sample-quality metrics for generated samples.
 
     The reference data is prepared once in `__init__` (real features for images, the modes for the
-    2-D mixtures, 100,000 points of the toy's N(mean, std)), so calling it repeatedly, as the
+    2-D mixtures, 100,000 points of the toy's N(mean, std), the digits classifier's accuracy on the
+    channels of `num_real` real `stacked_digits`), so calling it repeatedly, as the
     `Evaluation` callback does, only pays for the generated samples. Asking for `fid` loads
     InceptionV3 at once and fails with `FileNotFoundError` when its weights file is missing.
 
     Args:
-        dataset: a `tfgan.data` name: `toy1d`, `ring`, `grid`, `digits`, `tfds:...` or `folder:...`.
+        dataset: a `tfgan.data` name: `toy1d`, `ring`, `grid`, `digits`, `stacked_digits`, `tfds:...` or
+            `folder:...`.
         metrics: metric names (see `available_metrics`). Defaults to all offline metrics of the data.
         toy_mean: mean of the `toy1d` data. Defaults to `5.0`.
         toy_std: std of the `toy1d` data. Defaults to `1.0`.
         inception_weights: InceptionV3 no-top weights file for `fid`. Defaults to Keras's cache path.
         kid_subsets: subset pairs KID averages over (subsets of up to 1,000 samples). Defaults to `10`.
-        num_real: real images used as the reference for image data. Defaults to `2000` (all 1,797 digits).
+        num_real: real images used as the reference for image data (for `stacked_digits`, the real samples
+            `channel_accuracy` is measured on). Defaults to `2000` (all 1,797 digits).
         data_dir: tensorflow-datasets data directory. Defaults to `None`.
         image_size: size the generator's images have (for image data sets). Defaults to the data's own.
         channels: their channels. Defaults to the data's own.
@@ -71,6 +79,7 @@ class Evaluator:
         self._inception = features_lib.InceptionFeatures(inception_weights) if "fid" in self.metrics else None
         self._classifier = None
         self._real = None
+        self.channel_accuracies = None  # stacked_digits: the classifier's accuracy on each real channel
         if self.info.kind == "image":
             self._prepare_images(num_real, data_dir)
         elif self.info.shape == (1,):
@@ -85,6 +94,9 @@ class Evaluator:
     def _prepare_images(self, num_real, data_dir):
         if self.dataset == "digits" and self.info.shape == (8, 8, 1):
             real = data_lib.digits_arrays()[0][:num_real]
+        elif self.dataset == "stacked_digits":
+            dataset, _ = data_lib.load(self.dataset, num_real, labels=True, seed=0, image_size=self.info.shape[0])
+            real, labels = (t.numpy() for t in next(iter(dataset)))
         else:
             dataset, _ = data_lib.load(self.dataset, num_real, seed=0, image_size=self.info.shape[0],
                                        channels=self.info.shape[-1], data_dir=data_dir, shuffle_buffer=num_real)
@@ -93,6 +105,12 @@ class Evaluator:
         if any(m in DIGITS_METRICS for m in self.metrics):  # digits at 8x8x1, checked in __init__
             self._classifier = features_lib.digits_classifier()
             self._real["digits"] = self._classifier.features(real)
+        if self.dataset == "stacked_digits" and any(m in STACKED_METRICS for m in self.metrics):  # 8x8x3, checked
+            self._classifier = features_lib.digits_classifier()
+            reference = metrics_lib.stacked_digits_coverage(real, self._classifier, labels)
+            # How far a mode count can be trusted: the classifier's accuracy on real channels, per channel.
+            self.channel_accuracies = reference["channel_accuracy"]
+            self._real["stacked"] = reference
         if self._inception is not None:
             self._real["inception"] = self._inception.features(real)
 
@@ -120,7 +138,10 @@ class Evaluator:
 
     def _images(self, samples):
         results = {}
-        if self._classifier is not None:
+        if "stacked" in self._real:
+            results.update(metrics_lib.stacked_digits_coverage(samples, self._classifier))
+            results["channel_accuracy"] = float(np.mean(self.channel_accuracies))
+        if "digits" in self._real:
             real, fake = self._real["digits"], self._classifier.features(samples)
             if "fd" in self.metrics:
                 results["fd"] = metrics_lib.frechet_distance(real, fake)
@@ -145,13 +166,16 @@ def available_metrics(dataset):
         return TOY1D_METRICS
     if dataset == "digits":
         return DIGITS_METRICS + INCEPTION_METRICS
+    if dataset == "stacked_digits":
+        return STACKED_METRICS + INCEPTION_METRICS
     return INCEPTION_METRICS
 
 
 def resolve_metrics(dataset, metrics=None, shape=None):
     """The metric names for a dataset: `metrics` checked against `available_metrics`, or by default all
     the offline ones (not `fid`); `ValueError` naming `metrics` otherwise. With the samples' `shape`,
-    also checks that the digits classifier's metrics get the 8x8x1 images it was trained on."""
+    also checks that the digits classifier's metrics get the 8x8x1 images it was trained on (8x8x3 for
+    `stacked_digits`, one digit a channel)."""
     available = available_metrics(dataset)
     metrics = list(metrics) if metrics is not None else [m for m in available if m not in INCEPTION_METRICS]
     unknown = [m for m in metrics if m not in available]
@@ -159,7 +183,13 @@ def resolve_metrics(dataset, metrics=None, shape=None):
         raise ValueError(f"`metrics` must be a non-empty subset of {','.join(available)} for dataset {dataset!r}. "
                          f"Received: `metrics={','.join(metrics)}`.")
     classifier_metrics = [m for m in metrics if m in DIGITS_METRICS]
-    if classifier_metrics and shape is not None and tuple(shape) != (8, 8, 1):
+    if dataset == "stacked_digits":
+        classifier_metrics = [m for m in metrics if m in STACKED_METRICS]
+        if classifier_metrics and shape is not None and tuple(shape) != (8, 8, 3):
+            raise ValueError(f"`metrics={','.join(classifier_metrics)}` classify each channel with the 8x8 digits "
+                             f"classifier, but the images are {'x'.join(map(str, shape))}; evaluate 8x8x3 "
+                             "stacked digits or use `fid`.")
+    elif classifier_metrics and shape is not None and tuple(shape) != (8, 8, 1):
         raise ValueError(f"`metrics={','.join(classifier_metrics)}` use the 8x8x1 digits classifier, but the images "
                          f"are {'x'.join(map(str, shape))}; evaluate 8x8 digits or use `fid`.")
     return tuple(metrics)
@@ -193,8 +223,16 @@ def load_sampler(path):
     return sample, tuple(outputs[key].shape[1:])
 
 
-def evaluate_generator(path, evaluator, num_samples=2500, seed=0):
-    """Evaluates the exported generator at `path`: `num_samples` samples drawn with its `sample(n, seed)`."""
+def default_num_samples(dataset):
+    """Samples an evaluation draws by default: 26,000 for `stacked_digits` (as PacGAN and VEEGAN), else 2,500."""
+    return NUM_SAMPLES.get(dataset, DEFAULT_NUM_SAMPLES)
+
+
+def evaluate_generator(path, evaluator, num_samples=None, seed=0):
+    """Evaluates the exported generator at `path`: `num_samples` samples drawn with its `sample(n, seed)`
+    (by default `default_num_samples` of the evaluator's data)."""
+    if num_samples is None:
+        num_samples = default_num_samples(evaluator.dataset)
     sample, shape = load_sampler(path)
     evaluator.check_samples(shape)
     return evaluator(sample(num_samples, seed))

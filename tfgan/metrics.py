@@ -1,7 +1,8 @@
 """Sample-quality metrics for GANs: FID, KID, IS, precision / recall, density / coverage, mode coverage.
 
 Pure numpy / scipy functions of feature arrays, labels or samples, computed in float64; none of them
-runs a network. Feature extractors (a classifier for `digits`, InceptionV3) live in `tfgan.features`.
+runs a network of its own (`stacked_digits_coverage` calls the classifier it is given). Feature
+extractors (a classifier for `digits`, InceptionV3) live in `tfgan.features`.
 Each function validates its arguments and raises a `ValueError` that names the argument and its value.
 
 Example:
@@ -16,6 +17,8 @@ True
 import numpy as np
 import scipy.linalg
 import scipy.special
+
+from tfgan import checks
 
 _CHUNK_ELEMENTS = 2**22  # entries of one block of the pairwise-distance matrix (32 MB in float64)
 
@@ -417,3 +420,155 @@ def conditional_class_accuracy(probabilities, labels):
         raise ValueError(f"`probabilities` must be [N, C] with N >= 1. Received: shape {values.shape}.")
     labels = _requested(labels, len(values))
     return float(np.mean(values.argmax(axis=1) == labels))
+
+
+def _stacked_predictions(predictions, num_classes, name="predictions"):
+    """`[N, K]` integer digits from `[N, K]` integer predictions or `[N, K, num_classes]` probabilities."""
+    values = np.asarray(predictions)
+    if values.ndim == 3 and values.shape[2] == num_classes:
+        digits = values.argmax(axis=2)
+    elif values.ndim == 2 and (values.size == 0 or np.issubdtype(values.dtype, np.integer)):
+        digits = values.astype(np.int64)
+    else:
+        raise ValueError(f"`{name}` must be [N, channels] integer digits or [N, channels, {num_classes}] "
+                         f"probabilities. Received: shape {values.shape}, dtype {values.dtype}.")
+    if digits.shape[0] == 0 or digits.shape[1] == 0:
+        raise ValueError(f"`{name}` is empty: need at least one sample and one channel. "
+                         f"Received: shape {values.shape}.")
+    if digits.min() < 0 or digits.max() >= num_classes:
+        raise ValueError(f"`{name}` holds digits in [{digits.min()}, {digits.max()}], outside "
+                         f"[0, {num_classes}) for `num_classes={num_classes}`.")
+    return digits
+
+
+def stacked_modes(digits, num_classes=10):
+    """The mode (label) of each stacked sample: its channels' digits read as one base-`num_classes` number.
+
+        mode = sum_k d_k C^(K-1-k),   e.g. 100 d_R + 10 d_G + d_B for K = 3 channels and C = 10
+
+    the label `tfgan.data.stacked_digits_dataset` gives its examples.
+
+    Args:
+        digits: `[N, K]` integer digits (one a channel) or `[N, K, num_classes]` probabilities.
+        num_classes: classes per channel C. Defaults to `10`.
+
+    Returns:
+        `[N]` int64 modes in [0, C^K).
+    """
+    num_classes = checks.positive_int("num_classes", num_classes, minimum=2)
+    digits = _stacked_predictions(digits, num_classes, "digits")
+    return np.ravel_multi_index(tuple(digits.T), (num_classes,) * digits.shape[1]).astype(np.int64)
+
+
+def stacked_mode_digits(modes, num_channels=3, num_classes=10):
+    """The inverse of `stacked_modes`: `[N]` labels in [0, C^K) -> `[N, K]` digits, first channel first.
+
+    Args:
+        modes: `[N]` integer labels, e.g. `stacked_digits` labels 0-999.
+        num_channels: digits per label K. Defaults to `3`.
+        num_classes: classes per channel C. Defaults to `10`.
+    """
+    num_channels = checks.positive_int("num_channels", num_channels)
+    num_classes = checks.positive_int("num_classes", num_classes, minimum=2)
+    labels = np.asarray(modes)
+    if labels.ndim != 1 or not (labels.size == 0 or np.issubdtype(labels.dtype, np.integer)):
+        raise ValueError(f"`modes` must be [N] integer labels. Received: shape {labels.shape}, dtype {labels.dtype}.")
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes**num_channels):
+        raise ValueError(f"`modes` holds labels in [{labels.min()}, {labels.max()}], outside "
+                         f"[0, {num_classes**num_channels}) for {num_channels} channels of {num_classes} classes.")
+    return np.stack(np.unravel_index(labels.astype(np.int64), (num_classes,) * num_channels), axis=1)
+
+
+def stacked_mode_coverage(predictions, num_classes=10):
+    """Modes of Stacked MNIST a generator covers, and the KL of its mode histogram from uniform.
+
+        mode_i = 100 d_i,R + 10 d_i,G + d_i,B          (`stacked_modes`; C^K modes for K channels)
+        p_m    = #{i : mode_i = m} / N
+        modes  = #{m : p_m > 0}
+        kl     = KL(p || U) = sum_{m : p_m > 0} p_m log(p_m / (1/1000))
+
+    with d_i,k the classifier's digit for channel k of sample i. This is the experiment of Metz et al.
+    2017 (sec. 3.3.1), Srivastava et al. 2017 (VEEGAN, Table 2) and Lin et al. 2018 (PacGAN, Table 3):
+    PacGAN's released code (`stacked_MNIST_experiments/*/model.py`) histograms the predicted modes of
+    26,000 samples and takes `KLD(p, q)` with q uniform over the 1,000 modes, skipping empty bins,
+    i.e. KL from the samples' histogram to uniform, the direction used here. It is 0 when every mode
+    is equally frequent, log 2 when half the modes are, and log 1000 for a single mode.
+
+    Args:
+        predictions: `[N, K]` integer digits, one a channel, or `[N, K, num_classes]` probabilities
+            (the argmax of each channel is taken), e.g. from `tfgan.features.digits_classifier()`.
+        num_classes: classes per channel. Defaults to `10`, so 3 channels have 1,000 modes.
+
+    Returns:
+        `dict(modes=int, kl=float)`.
+
+    Reference:
+        Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial networks",
+        https://arxiv.org/abs/1712.04086; Srivastava et al. 2017, "VEEGAN: Reducing Mode Collapse in
+        GANs using Implicit Variational Learning", https://arxiv.org/abs/1705.07761
+    """
+    num_classes = checks.positive_int("num_classes", num_classes, minimum=2)
+    digits = _stacked_predictions(predictions, num_classes)
+    modes = stacked_modes(digits, num_classes)
+    counts = np.bincount(modes, minlength=num_classes ** digits.shape[1])
+    return dict(modes=int(np.count_nonzero(counts)), kl=_kl_from_uniform(counts))
+
+
+def channel_accuracy(predictions, labels, num_classes=10):
+    """Per-channel accuracy of a digit classifier on stacked samples whose digits are known.
+
+        accuracy_k = #{i : d_i,k = true digit of channel k of sample i} / N
+
+    On real stacked data this says how far `stacked_mode_coverage` can be trusted: a sample's mode is
+    right only when all its channels are (about the product of the accuracies).
+
+    Args:
+        predictions: `[N, K]` predicted digits or `[N, K, num_classes]` probabilities.
+        labels: the true `[N, K]` digits, or `[N]` stacked labels (`100 d_R + 10 d_G + d_B`).
+        num_classes: classes per channel. Defaults to `10`.
+
+    Returns:
+        A list of K floats, one a channel, in [0, 1].
+    """
+    num_classes = checks.positive_int("num_classes", num_classes, minimum=2)
+    digits = _stacked_predictions(predictions, num_classes)
+    truth = np.asarray(labels)
+    if truth.ndim == 1:
+        truth = stacked_mode_digits(truth, digits.shape[1], num_classes)
+    truth = _stacked_predictions(truth, num_classes, "labels")
+    if truth.shape != digits.shape:
+        raise ValueError(f"`labels` must give the digits of every channel of every sample, shape {digits.shape}. "
+                         f"Received: `labels` with shape {np.shape(labels)}.")
+    return [float(a) for a in np.mean(digits == truth, axis=0)]
+
+
+def stacked_digits_coverage(images, classifier, labels=None):
+    """`stacked_mode_coverage` of stacked images: each channel classified as a one-channel 8x8 digit.
+
+    Args:
+        images: `[N, H, W, K]` stacked images, uint8 in [0, 255] or floats in [-1, 1], e.g. 26,000
+            samples of a generator trained on `stacked_digits`.
+        classifier: anything with `predict(images [M, H, W, 1]) -> [M, 10] probabilities`, e.g.
+            `tfgan.features.digits_classifier()`.
+        labels: the images' true `[N]` stacked labels (or `[N, K]` digits), for real data. Defaults to
+            `None`; when given, the result also holds `channel_accuracy` (`channel_accuracy`'s list).
+
+    Returns:
+        `dict(modes=int, kl=float)`, plus `channel_accuracy=[float] * K` with `labels`.
+    """
+    array = np.asarray(images)
+    if array.ndim != 4 or array.shape[0] == 0:
+        raise ValueError(f"`images` must be [N, H, W, channels] stacked images with N >= 1. "
+                         f"Received: `images` with shape {array.shape}.")
+    num, height, width, channels = array.shape
+    # Channel-major: [N, H, W, K] -> [N*K, H, W, 1], sample i's channel k at row i*K + k.
+    singles = np.moveaxis(array, 3, 1).reshape(num * channels, height, width, 1)
+    probabilities = np.asarray(classifier.predict(singles))
+    if probabilities.ndim != 2 or len(probabilities) != len(singles):
+        raise ValueError(f"`classifier.predict` must return [M, classes] probabilities for M = {len(singles)} "
+                         f"channel images. Received: shape {probabilities.shape}.")
+    digits = probabilities.argmax(axis=1).reshape(num, channels)
+    result = stacked_mode_coverage(digits, probabilities.shape[1])
+    if labels is not None:
+        result["channel_accuracy"] = channel_accuracy(digits, labels, probabilities.shape[1])
+    return result

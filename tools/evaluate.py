@@ -6,7 +6,9 @@ r"""Evaluates an exported generator and prints one JSON object with the metrics 
 Loads the SavedModel that tools/train.py exports (WORKDIR/generator), draws --num_samples samples
 with its `sample(n, seed)` signature and prints, for `ring` / `grid`: `modes`, `high_quality`, `kl`;
 for `toy1d`: `mean`, `std`, `wasserstein`; for `digits`: `fd`, `kid`, `kid_std`, `precision`, `recall`,
-`classes_covered`, `class_kl` (on the shipped digits classifier); `fid` on InceptionV3 features when
+`classes_covered`, `class_kl` (on the shipped digits classifier); for `stacked_digits`: `modes` (of 1,000),
+`kl`, `channel_accuracy` (each channel classified by the same classifier; 26,000 samples by default, as in
+PacGAN and VEEGAN); `fid` on InceptionV3 features when
 asked for (--metrics=...,fid) with the weights file at --inception_weights. See docs/evaluation.md.
 """
 
@@ -25,9 +27,10 @@ from tfgan import evaluation, features  # noqa: E402
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string("generator", None, "SavedModel directory written by tools/train.py (WORKDIR/generator).")
-flags.DEFINE_string("dataset", None, "The data the generator was trained on: toy1d, ring, grid, digits, tfds:..., "
-                                     "folder:...")
-flags.DEFINE_integer("num_samples", 2500, "Generated samples to evaluate.")
+flags.DEFINE_string("dataset", None, "The data the generator was trained on: toy1d, ring, grid, digits, "
+                                     "stacked_digits, tfds:..., folder:...")
+flags.DEFINE_integer("num_samples", None, "Generated samples to evaluate (default: 26,000 for stacked_digits, "
+                                          "2,500 for the others).")
 flags.DEFINE_list("metrics", None, "Metrics to compute (default: all offline metrics of the data), e.g. fd,kid,fid.")
 flags.DEFINE_string("inception_weights", None, "InceptionV3 no-top weights file for fid (default: Keras's cache, "
                                                "~/.keras/models/).")
@@ -66,8 +69,11 @@ def evaluate():
     for name in ("generator", "dataset"):
         if not getattr(FLAGS, name):
             raise UsageError(f"--{name} is required.")
-    if FLAGS.num_samples < 2:
-        raise UsageError(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
+    num_samples = FLAGS.num_samples
+    if num_samples is None:
+        num_samples = evaluation.default_num_samples(FLAGS.dataset)
+    if num_samples < 2:
+        raise UsageError(f"--num_samples={num_samples}: must be an integer >= 2.")
     if not os.path.isfile(os.path.join(FLAGS.generator, "saved_model.pb")):
         raise UsageError(f"--generator={FLAGS.generator}: not a SavedModel directory (expected tools/train.py's "
                          f"WORKDIR/generator, holding saved_model.pb).")
@@ -77,8 +83,8 @@ def evaluate():
         evaluator.check_samples(shape)
     except ValueError as error:
         raise UsageError(f"--generator={FLAGS.generator} (--dataset={FLAGS.dataset}): {error}") from None
-    results = evaluator(sample(FLAGS.num_samples, FLAGS.seed))
-    return {"dataset": FLAGS.dataset, "num_samples": FLAGS.num_samples,
+    results = evaluator(sample(num_samples, FLAGS.seed))
+    return {"dataset": FLAGS.dataset, "num_samples": num_samples,
             **{k: (v if np.isfinite(v) else None) for k, v in results.items()}}
 
 
