@@ -14,9 +14,11 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tfgan import dataset_names
+from tfgan.dataset_names import DATASETS  # noqa: F401  (part of this module's API)
+
 from tfgan import checks
 
-DATASETS = ("toy1d", "ring", "grid", "digits", "stacked_digits", "tfds:NAME[:SPLIT]", "folder:PATH")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 NUM_POINTS = 100_000  # size of the fixed sample drawn for the toy sets
 STACKED_CHANNELS = 3  # digits per `stacked_digits` example, one a colour channel: 10**3 = 1,000 modes
@@ -49,27 +51,9 @@ def grid_modes(values=(-4.0, -2.0, 0.0, 2.0, 4.0)):
     return np.array([(x, y) for x in values for y in values], np.float32)
 
 
-def _parse(name):
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"Unknown dataset: `dataset={name!r}`. Expected one of {', '.join(DATASETS)}.")
-    if name.startswith("tfds:"):
-        parts = name.split(":")
-        if len(parts) not in (2, 3) or not parts[1]:
-            raise ValueError(f"Bad dataset name: `dataset={name!r}`. Expected tfds:NAME or tfds:NAME:SPLIT.")
-        return "tfds", parts[1], parts[2] if len(parts) == 3 else "train"
-    if name.startswith("folder:"):
-        path = name[len("folder:"):]
-        if not path:
-            raise ValueError(f"Bad dataset name: `dataset={name!r}`. Expected folder:PATH.")
-        return "folder", path, None
-    if name in ("toy1d", "ring", "grid", "digits", "stacked_digits"):
-        return name, None, None
-    raise ValueError(f"Unknown dataset: `dataset={name!r}`. Expected one of {', '.join(DATASETS)}.")
-
-
 def info(name, image_size=None, channels=None, toy_mean=5.0, toy_std=1.0, data_dir=None):
     """The `DataInfo` of a dataset, without reading its examples (checks the name at once)."""
-    kind, arg, split = _parse(name)
+    kind, arg, split = dataset_names.parse(name)
     if kind == "toy1d":
         return DataInfo(name, "vector", (1,), mean=toy_mean, std=toy_std)
     if kind == "ring":
@@ -110,7 +94,7 @@ def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=Non
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"`{arg_name}` must be a positive integer. Received: `{arg_name}={value!r}`.")
     data_info = info(name, image_size, channels, toy_mean, toy_std, data_dir)
-    kind, arg, split = _parse(name)
+    kind, arg, split = dataset_names.parse(name)
     if labels and not data_info.num_classes:
         raise ValueError(f"Dataset `{name}` has no labels, but a conditional model needs (samples, labels).")
     if kind == "toy1d":

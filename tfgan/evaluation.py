@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from tfgan import checks
 from tfgan import data as data_lib
+from tfgan import dataset_names
 from tfgan import features as features_lib
 from tfgan import metrics as metrics_lib
 
@@ -159,7 +160,7 @@ class Evaluator:
 
 def available_metrics(dataset):
     """The metric names `Evaluator` accepts for a dataset name (raises `ValueError` for unknown names)."""
-    data_lib._parse(dataset)
+    dataset_names.parse(dataset)
     if dataset in ("ring", "grid"):
         return MIXTURE_METRICS
     if dataset == "toy1d":

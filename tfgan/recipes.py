@@ -25,7 +25,7 @@ import typing
 
 from absl import flags as absl_flags
 
-from tfgan import checks
+from tfgan import checks, dataset_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECIPES_DIR = os.path.join(ROOT, "flags")
@@ -199,11 +199,6 @@ class Recipe:
                                                                  "tfgan.recipes.field_names()")
         return check(dataclasses.replace(self, **{k: _coerce(k, v) for k, v in overrides.items()}))
 
-    @property
-    def name(self):
-        """`<model-or-loss>_<dataset>`-like label for logs (not used to find files)."""
-        return f"{self.loss} on {self.dataset}"
-
 
 class RecipeError(ValueError):
     """A setting with a value the recipe does not accept. `flag` renders it as the tool's flag."""
@@ -286,6 +281,10 @@ def check(recipe):
             _fail(name, getattr(recipe, name), "must be in [0, 1].")
     if not 0.0 < recipe.label_smoothing <= 1.0:
         _fail("label_smoothing", recipe.label_smoothing, "must be in (0, 1] (1: off).")
+    try:
+        dataset_names.parse(recipe.dataset)
+    except ValueError as error:
+        _fail("dataset", recipe.dataset, str(error))
     if recipe.dataset == "toy1d" and recipe.toy_std <= 0:
         _fail("toy_std", recipe.toy_std, "the toy data's standard deviation must be positive.")
     if not recipe.d_fourier_scale > 0:
@@ -358,10 +357,9 @@ def parse_d_steps_schedule(text):
 # ---------------------------------------------------------------- flags and flagfiles
 
 def _base_type(field):
-    hint = field.type if not isinstance(field.type, str) else eval(field.type, vars(typing))  # noqa: S307
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    hint = field.type
     if typing.get_origin(hint) is typing.Union:
-        hint = args[0]
+        hint = [a for a in typing.get_args(hint) if a is not type(None)][0]
     if typing.get_origin(hint) in (tuple, typing.Tuple):
         return tuple
     return hint

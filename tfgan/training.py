@@ -443,8 +443,10 @@ def train(recipe, workdir, progress=True):
 
 def _fit(recipe, info, workdir, gan, made, checkpoint, step, chief, say):
     remaining = recipe.train_steps - step
-    if recipe.lr_schedule != "constant" and not recipe.lr_decay_steps and step == 0:
-        logging.info("The learning rate decays to 0 over --train_steps=%d.", recipe.train_steps)
+    if recipe.lr_schedule != "constant" and recipe.train_steps < recipe.lr_decay_steps:
+        logging.warning("--train_steps=%d ends before --lr_schedule=%s reaches 0 at --lr_decay_steps=%d; set "
+                        "--lr_decay_steps=%d to decay over this shorter run.", recipe.train_steps,
+                        recipe.lr_schedule, recipe.lr_decay_steps, recipe.train_steps)
     guard = callbacks_lib.NaNGuard(recipe.max_nan_steps, workdir.checkpoints)
     callbacks = [guard] + made
     if chief:  # only the chief writes the outputs

@@ -40,7 +40,9 @@ class PeriodicCallback(keras.callbacks.Callback):
 
 
 def _json_number(value):
-    """A JSON-safe value: a finite float, None for NaN / inf, or the value itself when not a number."""
+    """A JSON-safe value: an int, a finite float, None for NaN / inf, or the value itself when not a number."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
     try:
         number = float(np.asarray(value))
     except (TypeError, ValueError):
