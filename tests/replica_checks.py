@@ -18,25 +18,6 @@ import tfgan  # noqa: E402
 BATCH = 16
 
 
-class MixingPenalty:
-    """WGAN-GP's penalty (Gulrajani et al. 2017) on interpolates, with the mixing weights drawn through
-    `replica_rows` so that 2 replicas mix each pair as 1 replica does."""
-
-    def __init__(self, weight=10.0):
-        self.weight = weight
-        self.seed_generator = keras.random.SeedGenerator(5)
-
-    def __call__(self, critic, real, fake, step=None):
-        a = tfgan.distribute.replica_rows(lambda n: keras.random.uniform((n, 1), seed=self.seed_generator),
-                                          tf.shape(real)[0])
-        x = a * real + (1 - a) * fake
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            out = critic(x)
-        grads = tape.gradient(out, x)
-        return self.weight * (tf.sqrt(tf.reduce_sum(grads ** 2, axis=1) + 1e-10) - 1.0) ** 2
-
-
 def nets(batchnorm):
     if not batchnorm:
         return tfgan.nets.mlp_generator(2, 3, (8,)), tfgan.nets.mlp_discriminator(2, (8,))
@@ -53,7 +34,7 @@ def one_step(strategy, loss, penalty=False, batchnorm=False, sync=False):
         generator, discriminator = nets(batchnorm)
         if sync:
             generator = tfgan.distribute.sync_batchnorm(generator)
-        gan = tfgan.GAN(generator, discriminator, 3, loss=loss, penalty=MixingPenalty() if penalty else None, seed=1)
+        gan = tfgan.GAN(generator, discriminator, 3, loss=loss, penalty=tfgan.GradientPenalty(10.0, seed=5) if penalty else None, seed=1)
         gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
     x = np.random.default_rng(0).normal(size=(BATCH, 2)).astype("float32")
     start = [w.numpy() for w in gan.generator.weights + gan.discriminator.weights]

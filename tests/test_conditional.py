@@ -286,7 +286,7 @@ def run_tool(*args):
 def test_conditional_train_tool_refuses_unlabelled_data(tmp_path):
     result = run_tool(f"--workdir={tmp_path / 'w'}", "--model=cgan", "--dataset=toy1d")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "--model=cgan needs labelled data, but --dataset=toy1d has no labels" in result.stderr
+    assert "--model=cgan: needs labelled data, but --dataset=toy1d has no labels" in result.stderr
 
 
 def test_conditional_train_tool_runs_a_recipe_and_exports_labels(tmp_path):

@@ -67,7 +67,7 @@ def penalties():
 def tricks():
     """Hooks and callbacks of the library that build with their defaults (the tricks, the monitor)."""
     found = []
-    for cls in _classes(_modules("models", "callbacks", "tricks", "critic_schedule", "nan_guard")):
+    for cls in _classes(_modules("models", "callbacks", "tricks")):
         if issubclass(cls, (tfgan.TrainingHook, keras.callbacks.Callback)) and cls is not tfgan.TrainingHook:
             if _builds_without_arguments(cls):
                 found.append(cls)

@@ -1,4 +1,4 @@
-"""tfgan.diagnosis.TrainingMonitor: each failure named in runs made to fail, silence on a healthy run."""
+"""tfgan.callbacks.TrainingMonitor: each failure named in runs made to fail, silence on a healthy run."""
 
 import json
 
@@ -79,7 +79,7 @@ def test_names_collapse_of_a_generator_that_outputs_one_point(tmp_path):
 ])
 def test_window_rules_on_synthetic_logs(d_loss, d_real, d_fake, expected):
     gan, _ = gan_for("ring")
-    monitor = diagnosis.TrainingMonitor(every=50, window=100)
+    monitor = callbacks.TrainingMonitor(every=50, window=100)
     monitor.set_model(gan)
     monitor.on_train_begin()
     for step in range(1, 101):
@@ -105,6 +105,6 @@ def test_mean_pairwise_distance_matches_scipy():
 
 def test_arguments_are_checked():
     with pytest.raises(ValueError, match="output_margin=1.5"):
-        diagnosis.TrainingMonitor(output_margin=1.5)
+        callbacks.TrainingMonitor(output_margin=1.5)
     with pytest.raises(ValueError, match="mode_std=None"):
-        diagnosis.TrainingMonitor(modes=tfgan.data.ring_modes())
+        callbacks.TrainingMonitor(modes=tfgan.data.ring_modes())

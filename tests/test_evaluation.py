@@ -17,6 +17,15 @@ from tfgan import evaluation, export, features
 from conftest import ROOT
 
 EVALUATE = os.path.join(ROOT, "tools", "evaluate.py")
+TRAIN_CLASSIFIER = os.path.join(ROOT, "tools", "train_classifier.py")
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+# Runs a script as `python SCRIPT ARGS` does, then says on stderr's last line whether TensorFlow was imported.
+PROBE = ("import runpy, sys\n"
+         "sys.argv = sys.argv[1:]\n"
+         "try:\n"
+         "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+         "finally:\n"
+         "    print(f'tensorflow imported: {\"tensorflow\" in sys.modules}', file=sys.stderr)\n")
 
 
 def test_toy1d_metrics_match_numpy_and_the_closed_form_wasserstein():
@@ -128,7 +137,7 @@ def test_evaluation_logs_metrics_and_keeps_the_best_generator(tmp_path):
     gan = small_gan("ring")
     path, best_dir, export_dir = (str(tmp_path / n) for n in ("metrics.jsonl", "best", "generator_best"))
     scripted = Scripted([2.0, 1.0, 1.5])
-    callback = evaluation.Evaluation(scripted, every=5, num_samples=50, metrics_path=path,
+    callback = tfgan.callbacks.Evaluation(scripted, every=5, num_samples=50, metrics_path=path,
                                      log_dir=str(tmp_path / "logs"), best_metric="kl", best_directory=best_dir,
                                      export_directory=export_dir)
     gan.fit(tfgan.data.load("ring", 16)[0], steps_per_epoch=15, epochs=1, verbose=0, callbacks=[callback])
@@ -144,7 +153,7 @@ def test_evaluation_logs_metrics_and_keeps_the_best_generator(tmp_path):
     assert os.listdir(tmp_path / "logs" / "eval")
 
     # A resumed run only replaces the best with a better one.
-    again = evaluation.Evaluation(Scripted([1.2, 0.5]), every=5, num_samples=50, metrics_path=path,
+    again = tfgan.callbacks.Evaluation(Scripted([1.2, 0.5]), every=5, num_samples=50, metrics_path=path,
                                   best_metric="kl", best_directory=best_dir)
     gan.fit(tfgan.data.load("ring", 16)[0], steps_per_epoch=5, epochs=1, verbose=0, callbacks=[again])
     assert json.load(open(os.path.join(best_dir, "best.json")))["step"] == 10
@@ -154,14 +163,26 @@ def test_evaluation_logs_metrics_and_keeps_the_best_generator(tmp_path):
 
 def test_evaluation_rejects_a_metric_it_does_not_compute(tmp_path):
     with pytest.raises(ValueError, match="best_metric='fd'"):
-        evaluation.Evaluation("ring", best_metric="fd", best_directory=str(tmp_path))
+        tfgan.callbacks.Evaluation("ring", best_metric="fd", best_directory=str(tmp_path))
     with pytest.raises(ValueError, match="num_samples=1"):
-        evaluation.Evaluation("ring", num_samples=1)
+        tfgan.callbacks.Evaluation("ring", num_samples=1)
 
 
 def run_evaluate(*args):
-    return subprocess.run([sys.executable, EVALUATE, *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)
+    return subprocess.run([sys.executable, EVALUATE, *args], capture_output=True, text=True, cwd=ROOT, env=ENV,
+                          timeout=300)
+
+
+def usage_error(script, *args):
+    """The one `error: ...` line `script` prints for `args`, checking the exit code, that nothing else was
+    printed and that TensorFlow was never imported."""
+    result = subprocess.run([sys.executable, "-c", PROBE, script, *args], capture_output=True, text=True, cwd=ROOT,
+                            env=ENV, timeout=60)
+    *lines, probe = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and result.stdout == "", result.stderr[-2000:]
+    assert probe == "tensorflow imported: False"
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[-2000:]
+    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +210,56 @@ def test_evaluate_tool_bad_input_gives_one_clear_line(ring_generator, args, mess
     assert result.returncode != 0
     assert message in result.stderr and "Traceback" not in result.stderr
     assert features.INCEPTION_WEIGHTS_URL in result.stderr or "fid" not in " ".join(args)
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "--generator is required"),
+    (["--generator={gen}"], "--dataset is required"),
+    (["--generator={gen}", "--dataset=moons"], "--dataset=moons: Unknown dataset: `dataset='moons'`. Expected one of"),
+    (["--generator={gen}", "--dataset=folder:{tmp}/none"], "--dataset=folder:{tmp}/none: {tmp}/none is not a "
+                                                           "directory"),
+    (["--generator={gen}", "--dataset=ring", "--num_samples=1"], "--num_samples=1: must be an integer >= 2."),
+    (["--generator={gen}", "--dataset=ring", "--num_samples=lots"], "flag --num_samples=lots: invalid literal"),
+    (["--generator={gen}", "--dataset=toy1d", "--toy_std=0"], "--toy_std=0.0: the toy data's standard deviation"),
+    (["--generator={tmp}/none", "--dataset=ring"], "--generator={tmp}/none: no such directory; expected "
+                                                   "tools/train.py's WORKDIR/generator."),
+    (["--generator={tmp}", "--dataset=ring"], "--generator={tmp}: is not a SavedModel directory"),
+])
+def test_evaluate_tool_bad_flags_are_one_line_before_tensorflow(ring_generator, tmp_path, args, message):
+    fill = dict(gen=ring_generator, tmp=tmp_path)
+    assert message.format(**fill) in usage_error(EVALUATE, *(a.format(**fill) for a in args))
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--epochs=0"], "--epochs=0: must be a positive integer."),
+    (["--test_fraction=1"], "--test_fraction=1.0: must be in (0, 1)."),
+    (["--learning_rate=nan"], "--learning_rate=nan: must be a positive number."),
+    (["--min_accuracy=97"], "--min_accuracy=97.0: must be in [0, 1]."),
+    (["--output_dir={file}/assets"], "--output_dir={file}/assets: cannot write a directory there."),
+    (["--batch_size=big"], "flag --batch_size=big: invalid literal for int()"),
+])
+def test_train_classifier_tool_bad_flags_are_one_line_before_tensorflow(tmp_path, args, message):
+    (tmp_path / "file").write_text("not a directory")
+    fill = dict(file=tmp_path / "file")
+    assert message.format(**fill) in usage_error(TRAIN_CLASSIFIER, *(a.format(**fill) for a in args))
+
+
+def test_train_classifier_tool_writes_weights_that_score_the_recorded_accuracy(tmp_path):
+    out = tmp_path / "assets"
+    result = subprocess.run([sys.executable, TRAIN_CLASSIFIER, "--epochs=1", "--min_accuracy=0", "--seed=2",
+                             f"--output_dir={out}"], capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(os.listdir(out)) == ["digits_classifier.json", "digits_classifier.weights.h5"]
+    record = json.load(open(out / "digits_classifier.json"))
+    train, test = features.digits_split(2, 0.2)
+    assert (record["split_seed"], record["epochs"], record["num_train"], record["num_test"]) == (2, 1, len(train),
+                                                                                                 len(test))
+    assert f"held-out accuracy: {record['held_out_accuracy']:.4f} on {len(test)} digits" in result.stdout
+    # The written weights are the network that scored the recorded accuracy on the held-out digits.
+    images, labels = tfgan.data.digits_arrays()
+    probabilities = features.digits_classifier(str(out / "digits_classifier.weights.h5")).predict(images[test])
+    assert np.mean(probabilities.argmax(axis=1) == labels[test]) == pytest.approx(record["held_out_accuracy"])
+    assert record["held_out_accuracy"] > 0.3  # one epoch already learns (chance: 0.1)
 
 
 @pytest.mark.slow

@@ -111,16 +111,20 @@ def test_layer_norm_option_replaces_batch_norm():
         tfgan.nets.mlp_discriminator(2, spectral_norm=1)
 
 
-def test_critic_schedule_adds_critic_updates_on_scheduled_steps():
+def test_critic_schedule_gates_g_until_its_critic_updates_are_done():
+    """WGAN's schedule with the model's d_steps=2: G update g waits for 5 critic updates when g < 2 or
+    g % 3 == 0, for 2 otherwise, counted across steps (a Python count of the same rule below)."""
     gan = tfgan.GAN(tfgan.nets.mlp_generator(2, 4, (8,)), tfgan.nets.mlp_discriminator(2, (8,)), 4,
                     loss="wasserstein", d_steps=2)
     gan.compile(d_optimizer=keras.optimizers.RMSprop(5e-5), g_optimizer=keras.optimizers.RMSprop(5e-5))
-    real = tf.data.Dataset.from_tensors(np.ones((8, 2), np.float32)).repeat()
-    schedule = tfgan.critic_schedule.CriticSchedule(real, critic_steps=5, warmup=2, every=3)
-    fit(gan, 16, 7, callbacks=[schedule])
-    # Steps 0, 1 (warm-up), 3 and 6 get 5 critic updates, the other three get d_steps=2.
-    assert schedule.extra_updates == 4 * 3
-    assert int(gan.d_optimizer.iterations.numpy()) == 4 * 5 + 3 * 2
-    assert int(gan.g_optimizer.iterations.numpy()) == 7
+    schedule = tfgan.callbacks.DStepsSchedule(tfgan.callbacks.CriticSchedule(steps=2, critic_steps=5, warmup=2, every=3))
+    fit(gan, 16, 9, callbacks=[schedule])
+    g_updates, since = 0, 0
+    for _ in range(9):
+        since += 2
+        if since >= (5 if g_updates < 2 or g_updates % 3 == 0 else 2):
+            g_updates, since = g_updates + 1, 0
+    assert int(gan.d_optimizer.iterations.numpy()) == 9 * 2
+    assert int(gan.g_optimizer.iterations.numpy()) == g_updates == 3
     with pytest.raises(ValueError, match="`warmup=-1`"):
-        tfgan.critic_schedule.CriticSchedule(real, warmup=-1)
+        tfgan.callbacks.CriticSchedule(warmup=-1)

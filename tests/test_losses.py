@@ -84,14 +84,31 @@ def test_targets_are_per_example_tensors():
     np.testing.assert_allclose(got, np_bce(REAL[:3], real_t) + np_bce(FAKE[:3], 0.0), rtol=1e-5, atol=1e-5)
 
 
-def test_get_by_name_and_unknown_name():
-    assert isinstance(losses.get("hinge"), losses.Hinge)
-    loss = losses.LeastSquares()
-    assert losses.get(loss) is loss
-    with pytest.raises(ValueError, match=r"loss='nope'.*least_squares"):
+def test_get_by_name_config_or_loss_and_unknown_name():
+    hinge = losses.get("hinge")
+    assert hinge.discriminator is losses.hinge_discriminator_loss and hinge.generator is losses.hinge_generator_loss
+    assert losses.get(hinge.get_config()) is hinge
+    custom = losses.Loss("custom", losses.hinge_discriminator_loss, losses.wasserstein_generator_loss)
+    assert losses.get(custom) is custom
+    with pytest.raises(ValueError, match=r"least_squares.*loss='nope'"):
         losses.get("nope")
 
 
+def test_each_row_calls_its_pair_with_what_it_takes():
+    real, fake = REAL[:4], FAKE[:4]
+    smoothed = losses.get("least_squares").d_loss(real, fake, 0.9, 0.1).numpy()
+    np.testing.assert_allclose(smoothed, 0.5 * ((real - 0.9) ** 2 + (fake - 0.1) ** 2), rtol=1e-5)
+    # Targets are ignored by losses that take none, and G's real logits only by relativistic ones.
+    np.testing.assert_allclose(losses.get("hinge").d_loss(real, fake, 0.9, 0.1).numpy(),
+                               np.maximum(0, 1 - real) + np.maximum(0, 1 + fake), rtol=1e-5)
+    relativistic = losses.get("relativistic_average_hinge").g_loss(fake, real).numpy()
+    np.testing.assert_allclose(relativistic, np.maximum(0, 1 - (fake - real.mean())) +
+                               np.maximum(0, 1 + (real - fake.mean())), rtol=1e-5)
+    assert sorted(n for n, loss in losses.LOSSES.items() if loss.uses_targets) == [
+        "least_squares", "minimax", "non_saturating"]
+
+
 def test_output_is_probability_only_for_cross_entropy_losses():
-    np.testing.assert_allclose(losses.get("non_saturating").output([0.0, 100.0]).numpy(), [0.5, 1.0])
-    np.testing.assert_allclose(losses.get("wasserstein").output([0.0, 100.0]).numpy(), [0.0, 100.0])
+    np.testing.assert_allclose(losses.get("non_saturating").d_output([0.0, 100.0]).numpy(), [0.5, 1.0])
+    np.testing.assert_allclose(losses.get("wasserstein").d_output([0.0, 100.0]).numpy(), [0.0, 100.0])
+    assert losses.get("minimax").probabilistic and not losses.get("hinge").probabilistic

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import tfgan
-from tfgan.nan_guard import NaNGuard
+from tfgan.callbacks import NaNGuard
 
 
 class Poison(keras.layers.Layer):

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import tfgan
-from tfgan import losses
+from tfgan import losses, penalties
 
 RNG = np.random.default_rng(0)
 
@@ -59,7 +59,7 @@ def test_gradient_penalty_matches_finite_differences_for_a_nonlinear_critic():
 def test_interpolates_use_one_uniform_weight_per_example():
     real = RNG.normal(size=(64, 2, 2, 1)).astype(np.float32)
     fake = RNG.normal(size=(64, 2, 2, 1)).astype(np.float32)
-    x_hat = losses.interpolates(real, fake, seed=keras.random.SeedGenerator(3)).numpy()
+    x_hat = penalties.interpolates(real, fake, seed=keras.random.SeedGenerator(3)).numpy()
     alpha = (x_hat - fake) / (real - fake)
     np.testing.assert_allclose(alpha, np.broadcast_to(alpha[:, :1, :1, :1], alpha.shape), atol=1e-3)
     a = alpha[:, 0, 0, 0]
@@ -191,3 +191,37 @@ def test_gan_config_round_trips_penalty_and_constraint():
     assert clone.d_constraint.clip_value == 0.05
     r1 = tfgan.GAN.from_config({**gan.get_config(), "penalty": keras.saving.serialize_keras_object(tfgan.R1(3.0))})
     assert isinstance(r1.penalty, tfgan.R1) and r1.penalty.weight == 1.5
+
+
+def test_get_builds_each_penalty_by_name_and_rejects_others():
+    gp = penalties.get("gp", 5.0, target=0.5, one_sided=True, every=2, seed=3)
+    assert isinstance(gp, tfgan.GradientPenalty)
+    assert gp.get_config() == {"weight": 5.0, "every": 2, "target": 0.5, "one_sided": True, "seed": 3}
+    assert isinstance(penalties.get("r1", 4.0), tfgan.R1) and penalties.get("r1", 4.0).weight == 2.0
+    assert isinstance(penalties.get("r2", 4.0, every=8), tfgan.R2) and penalties.get("r2", 4.0, every=8).every == 8
+    with pytest.raises(ValueError, match=r"one of \('gp', 'r1', 'r2'\).*`penalty='r3'`"):
+        penalties.get("r3")
+
+
+def label_scaled_conditional_gan(penalty):
+    """A conditional GAN whose D is x . [1, 1] * scale[label]: its gradient norm at any x is
+    sqrt(2) * scale[label], with scale 0 for class 0 and 1 for the others."""
+    x, labels = keras.Input((2,)), keras.Input((), dtype="int32")
+    scale = keras.layers.Embedding(4, 1, embeddings_initializer=keras.initializers.Constant([[0.0], [1.0], [1.0], [1.0]]),
+                                   trainable=False)(labels)
+    d = keras.Model([x, labels], keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")(x)
+                    * scale)
+    gan = tfgan.ConditionalGAN(tfgan.nets.conditional_mlp_generator(2, 4, 4, (8,)), d, 4, num_classes=4,
+                               penalty=penalty, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    return gan
+
+
+def test_r2_scores_each_fake_with_the_label_it_was_generated_for():
+    # The real batch is all class 0 (gradient 0); fakes get uniform labels, 3 in 4 of them gradient sqrt(2).
+    gan = label_scaled_conditional_gan(tfgan.R2(1.0))
+    real = (RNG.normal(size=(512, 2)).astype(np.float32), np.zeros(512, np.int32))
+    logs = gan.fit(tf.data.Dataset.from_tensors(real), verbose=0).history
+    assert logs["fake_grad_norm"][0] == pytest.approx(0.75 * np.sqrt(2.0), rel=0.1)
+    r1 = label_scaled_conditional_gan(tfgan.R1(1.0)).fit(tf.data.Dataset.from_tensors(real), verbose=0).history
+    assert r1["real_grad_norm"][0] == pytest.approx(0.0, abs=1e-4)

@@ -11,6 +11,16 @@ import pytest
 import tfgan
 from conftest import ROOT
 
+SAMPLE = os.path.join(ROOT, "tools", "sample.py")
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+# Runs a script as `python SCRIPT ARGS` does, then says on stderr's last line whether TensorFlow was imported.
+PROBE = ("import runpy, sys\n"
+         "sys.argv = sys.argv[1:]\n"
+         "try:\n"
+         "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+         "finally:\n"
+         "    print(f'tensorflow imported: {\"tensorflow\" in sys.modules}', file=sys.stderr)\n")
+
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
@@ -34,9 +44,8 @@ def test_saved_model_cli_lists_both_signatures(exported):
 def test_sample_tool_writes_grid_interpolations_and_arrays(exported, tmp_path):
     gan, path = exported
     out_dir = str(tmp_path / "sampled")
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "sample.py"), f"--generator={path}",
-                             f"--output_dir={out_dir}", "--num_samples=9", "--interpolation_steps=5"],
-                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    result = subprocess.run([sys.executable, SAMPLE, f"--generator={path}", f"--output_dir={out_dir}",
+                             "--num_samples=9", "--interpolation_steps=5"], capture_output=True, text=True, env=ENV)
     assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(os.listdir(out_dir)) == ["grid.png", "interpolation_linear.png", "interpolation_slerp.png",
                                            "samples.npz"]
@@ -57,9 +66,22 @@ def test_sample_tool_writes_grid_interpolations_and_arrays(exported, tmp_path):
     assert np.linalg.norm(slerp[2]) > np.linalg.norm(linear[2])
 
 
-def test_sample_tool_rejects_a_missing_generator(tmp_path):
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "sample.py"),
-                             f"--generator={tmp_path / 'none'}"], capture_output=True, text=True,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode != 0 and "is not a SavedModel directory" in result.stderr
-    assert "Traceback" not in result.stderr
+@pytest.mark.parametrize("args,message", [
+    ([], "--generator is required"),
+    (["--generator={tmp}/none"], "--generator={tmp}/none: no such directory; expected tools/train.py's"),
+    (["--generator={tmp}"], "--generator={tmp}: is not a SavedModel directory (no saved_model.pb in it)"),
+    (["--generator={export}", "--num_samples=0"], "--num_samples=0: must be at least 1."),
+    (["--generator={export}", "--interpolation_steps=1"], "--interpolation_steps=1: must be at least 2."),
+    (["--generator={export}", "--per_class=x"], "flag --per_class=x: invalid literal for int()"),
+    (["--generator={export}", "--dataset=moons"], "flag --dataset=moons: value should be one of <ring|grid|digits>"),
+    (["--generator={export}", "--output={tmp}/none/classes.png"], "--output={tmp}/none/classes.png: its directory"),
+])
+def test_sample_tool_bad_input_is_one_line_before_tensorflow(exported, tmp_path, args, message):
+    _, path = exported
+    fill = dict(tmp=tmp_path, export=path)
+    result = subprocess.run([sys.executable, "-c", PROBE, SAMPLE, *(a.format(**fill) for a in args)],
+                            capture_output=True, text=True, env=ENV, timeout=60)
+    *lines, probe = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and result.stdout == ""
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message.format(**fill) in lines[0], result.stderr
+    assert probe == "tensorflow imported: False"

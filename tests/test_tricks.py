@@ -9,6 +9,7 @@ import tfgan
 from tfgan import callbacks, tricks
 
 B = 64
+STEP0 = tf.constant(0, tf.int64)
 
 
 def small_gan(loss="non_saturating", d_lr=1e-3, g_lr=1e-3, discriminator=None, **kwargs):
@@ -43,17 +44,17 @@ class Recorder(keras.callbacks.Callback, tfgan.TrainingHook):
     def on_train_end(self, logs=None):
         self.model.remove_hook(self)
 
-    def discriminator_inputs(self, real, fake):
+    def discriminator_inputs(self, real, fake, step):
         self.traces += 1
         self.real.assign(real)
         self.fake.assign(fake)
         return real, fake
 
-    def generator_inputs(self, fake):
+    def generator_inputs(self, fake, step):
         self.g_fake.assign(fake)
         return fake
 
-    def targets(self, real_targets, fake_targets):
+    def targets(self, real_targets, fake_targets, step):
         self.real_targets.assign(real_targets)
         self.fake_targets.assign(fake_targets)
         return real_targets, fake_targets
@@ -84,8 +85,7 @@ def test_one_sided_smoothing_gives_exact_targets_and_the_closed_form_loss():
 
 def test_noisy_labels_are_uniform_in_the_ranges_of_the_notes():
     smoothing = callbacks.LabelSmoothing.noisy(seed=0)
-    smoothing.update(0)
-    real, fake = (t.numpy() for t in smoothing.targets(tf.ones([20000]), tf.zeros([20000])))
+    real, fake = (t.numpy() for t in smoothing.targets(tf.ones([20000]), tf.zeros([20000]), STEP0))
     assert 0.7 <= real.min() and real.max() <= 1.2 and 0.0 <= fake.min() and fake.max() <= 0.3
     assert real.mean() == pytest.approx(0.95, abs=0.005) and fake.mean() == pytest.approx(0.15, abs=0.005)
     assert real.std() == pytest.approx(0.5 / np.sqrt(12), rel=0.03)
@@ -93,20 +93,19 @@ def test_noisy_labels_are_uniform_in_the_ranges_of_the_notes():
 
 def test_smoothing_strength_follows_its_schedule():
     smoothing = callbacks.LabelSmoothing(0.9, fake_target=0.1, decay="linear", decay_steps=10)
-    smoothing.update(5)  # half strength: 1 - 0.05, 0 + 0.05
-    real, fake = smoothing.targets(tf.ones([3]), tf.zeros([3]))
+    # Half strength at step 5: 1 - 0.05, 0 + 0.05.
+    real, fake = smoothing.targets(tf.ones([3]), tf.zeros([3]), tf.constant(5, tf.int64))
     np.testing.assert_allclose(real.numpy(), 0.95, rtol=1e-6)
     np.testing.assert_allclose(fake.numpy(), 0.05, rtol=1e-6)
-    smoothing.update(20)
-    np.testing.assert_allclose(smoothing.targets(tf.ones([3]), tf.zeros([3]))[0].numpy(), 1.0)
+    np.testing.assert_allclose(smoothing.targets(tf.ones([3]), tf.zeros([3]), tf.constant(20, tf.int64))[0].numpy(),
+                               1.0)
 
 
 def test_flipped_fraction_matches_p_and_decays():
     flipping = callbacks.LabelFlipping(0.3, decay="exponential", decay_steps=100, seed=0)
     n = 20000
     for step, p in ((0, 0.3), (100, 0.15)):
-        flipping.update(step)
-        real, fake = (t.numpy() for t in flipping.targets(tf.ones([n]), tf.zeros([n])))
+        real, fake = (t.numpy() for t in flipping.targets(tf.ones([n]), tf.zeros([n]), tf.constant(step, tf.int64)))
         tolerance = 4 * np.sqrt(p * (1 - p) / n)
         assert np.mean(real == 0.0) == pytest.approx(p, abs=tolerance)
         assert np.mean(fake == 1.0) == pytest.approx(p, abs=tolerance)
@@ -115,9 +114,7 @@ def test_flipped_fraction_matches_p_and_decays():
 
 def test_flipping_after_smoothing_swaps_the_smoothed_targets():
     smoothing, flipping = callbacks.LabelSmoothing(0.9), callbacks.LabelFlipping(1.0)
-    smoothing.update(0)
-    flipping.update(0)
-    real, fake = flipping.targets(*smoothing.targets(tf.ones([4]), tf.zeros([4])))
+    real, fake = flipping.targets(*smoothing.targets(tf.ones([4]), tf.zeros([4]), STEP0), STEP0)
     np.testing.assert_allclose(real.numpy(), 0.0)
     np.testing.assert_allclose(fake.numpy(), 0.9)
 
@@ -140,11 +137,9 @@ def test_instance_noise_adds_sigma_to_real_and_fake_and_anneals():
         diff = getattr(after, name).numpy() - getattr(before, name).numpy()
         assert diff.std() == pytest.approx(0.5, rel=0.15) and abs(diff.mean()) < 0.1
     linear = callbacks.InstanceNoise(0.2, decay="linear", decay_steps=100)
-    linear.update(25)
-    assert float(linear.value.numpy()) == pytest.approx(0.15)
+    assert float(linear.schedule(tf.constant(25, tf.int64))) == pytest.approx(0.15)
     exponential = callbacks.InstanceNoise(0.2, decay="exponential", decay_steps=100)
-    exponential.update(200)
-    assert float(exponential.value.numpy()) == pytest.approx(0.05)
+    assert float(exponential.schedule(tf.constant(200, tf.int64))) == pytest.approx(0.05)
 
 
 # ---------------------------------------------------------------- experience replay
@@ -154,7 +149,6 @@ def test_replay_returns_past_fakes_at_the_set_rate_and_no_gradient():
     gan = small_gan()
     replay = callbacks.ExperienceReplay(size=4 * B, probability=0.5, seed=0)
     replay.set_model(gan)
-    replay.update(0)
     swapped = []
     for i in range(40):
         fake = tf.fill([B, 2], float(i))
@@ -238,7 +232,7 @@ def test_ema_equals_the_closed_form_average_and_is_used_for_samples_and_export(t
 
     z = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
     raw = gan.generator(z).numpy()
-    with tricks.sampling_weights(gan):
+    with gan.sampling_weights():
         averaged = gan.generator(z).numpy()
     np.testing.assert_array_equal(gan.generator(z).numpy(), raw)  # training weights are back
     grid = callbacks.SampleGrid(str(tmp_path / "s"), num_samples=5)
@@ -253,17 +247,38 @@ def test_ema_equals_the_closed_form_average_and_is_used_for_samples_and_export(t
 # ---------------------------------------------------------------- checkpoint swap
 
 
+class KernelSeen(keras.callbacks.Callback, tfgan.TrainingHook):
+    """Records G's first kernel as each step's updates see it (after the hooks installed before it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.kernel, self.seen = None, []
+
+    def on_train_begin(self, logs=None):
+        self.kernel = tf.Variable(self.model.generator.weights[0])
+        self.model.add_hook(self)
+
+    def on_train_end(self, logs=None):
+        self.model.remove_hook(self)
+
+    def begin_step(self, step):
+        self.kernel.assign(self.model.generator.weights[0])
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen.append(self.kernel.numpy())
+
+
 def test_checkpoint_swap_trains_d_against_the_older_generator_then_restores_it():
     gan = small_gan(g_lr=0.05)
-    swap, log = callbacks.CheckpointSwap(every=3, swap_steps=1), WeightLog()
-    gan.fit(points(7), epochs=1, verbose=0, callbacks=[swap, log])
-    # Step 4 (counter 3 at its start) runs with G of step 0; after it, G of step 3 is back and
-    # the thrown-away update left no trace in G's optimizer either.
+    swap, seen, log = callbacks.CheckpointSwap(every=3, swap_steps=1), KernelSeen(), WeightLog()
+    gan.fit(points(7), epochs=1, verbose=0, callbacks=[swap, seen, log])
+    # Step 3 (counter 3 at its start) runs with G of step 0; after it, G as it was after step 2 is
+    # back and the thrown-away update left no trace in G's optimizer either.
     kernel = lambda ws: ws[0]
-    np.testing.assert_array_equal(kernel(log.begin[3]), kernel(log.begin[0]))
+    np.testing.assert_array_equal(seen.seen[3], kernel(log.begin[0]))
     np.testing.assert_array_equal(kernel(log.end[3]), kernel(log.end[2]))
-    # The second swap (step 7) brings back G of step 3.
-    np.testing.assert_array_equal(kernel(log.begin[6]), kernel(log.end[2]))
+    # The second swap (step 6) brings back G as it was when the first began.
+    np.testing.assert_array_equal(seen.seen[6], kernel(log.end[2]))
     assert int(gan.g_optimizer.iterations.numpy()) == 7 - 2  # SGD: iterations restored after the swaps
     assert int(swap.state.swaps.numpy()) == 2
 
@@ -276,7 +291,7 @@ def test_diffaugment_is_identical_on_real_and_fake_and_differentiable():
     augment = callbacks.DiffAugment("color,translation,cutout", seed=0)
     with tf.GradientTape() as tape:
         tape.watch(images)
-        real_out, fake_out = augment.discriminator_inputs(images, images)
+        real_out, fake_out = augment.discriminator_inputs(images, images, STEP0)
         total = tf.reduce_sum(fake_out)
     np.testing.assert_array_equal(real_out.numpy(), fake_out.numpy())
     assert not np.allclose(real_out.numpy(), images.numpy())
@@ -286,7 +301,7 @@ def test_diffaugment_is_identical_on_real_and_fake_and_differentiable():
     cutout = callbacks.DiffAugment("cutout", seed=1)
     with tf.GradientTape() as tape:
         tape.watch(images)
-        out = cutout.generator_inputs(images)
+        out = cutout.generator_inputs(images, STEP0)
         total = tf.reduce_sum(out)
     mask = tape.gradient(total, images).numpy()
     assert set(np.unique(mask)) == {0.0, 1.0}
@@ -296,7 +311,7 @@ def test_diffaugment_is_identical_on_real_and_fake_and_differentiable():
     translation = callbacks.DiffAugment("translation", seed=2)
     with tf.GradientTape() as tape:
         tape.watch(images)
-        out = translation.generator_inputs(images)
+        out = translation.generator_inputs(images, STEP0)
         total = tf.reduce_sum(out)
     gradient = tape.gradient(total, images).numpy()
     # A shift moves each pixel at most once: gradients are 0/1 and count the non-padding outputs.
@@ -323,10 +338,24 @@ def test_diffaugment_needs_images():
 def test_d_steps_schedule_updates_g_every_n_steps():
     gan = small_gan(g_lr=0.05)
     log = WeightLog()
-    gan.fit(points(6), epochs=1, verbose=0, callbacks=[callbacks.DStepsSchedule(lambda step: 3), log])
+    gan.fit(points(6), epochs=1, verbose=0, callbacks=[callbacks.DStepsSchedule(lambda g_updates: 3), log])
     moved = [not np.array_equal(b[0], e[0]) for b, e in zip(log.begin, log.end)]
     assert moved == [False, False, True, False, False, True]
-    assert float(gan.g_optimizer.learning_rate.numpy()) == pytest.approx(0.05)
+    assert int(gan.g_optimizer.iterations.numpy()) == 2  # skipped updates leave the optimizer as it was
+
+
+def test_wgan_critic_schedule_gives_100_d_updates_before_the_first_g_updates():
+    schedule = callbacks.CriticSchedule(steps=5, critic_steps=100, warmup=25, every=500)
+    wanted = [int(schedule(tf.constant(g, tf.int64))) for g in (0, 24, 25, 499, 500, 501)]
+    assert wanted == [100, 100, 5, 5, 100, 5]
+    gan = small_gan(g_lr=0.05)
+    log = WeightLog()
+    schedule = callbacks.DStepsSchedule(callbacks.CriticSchedule(steps=1, critic_steps=4, warmup=2, every=3))
+    gan.fit(points(12), epochs=1, verbose=0, callbacks=[schedule, log])
+    moved = [int(not np.array_equal(b[0], e[0])) for b, e in zip(log.begin, log.end)]
+    # G updates 0 and 1 wait for 4 D updates, update 2 for 1, update 3 (a multiple of 3) for 4 again.
+    assert moved == [0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0]
+    assert int(schedule.state.g_updates.numpy()) == 3
 
 
 def test_concat_real_fake_matches_separate_calls_unless_d_mixes_the_batch():
@@ -354,11 +383,11 @@ def test_all_tricks_at_once_on_ring_one_trace_finite_losses():
     all_tricks = [callbacks.LabelSmoothing.noisy(decay="linear", decay_steps=20), callbacks.LabelFlipping(0.1),
                   noise, callbacks.ExperienceReplay(size=2 * B), callbacks.CheckpointSwap(every=4, swap_steps=2,
                                                                                           swap_discriminator=True),
-                  callbacks.GeneratorEMA(0.9), callbacks.DStepsSchedule(lambda s: 2), recorder]
+                  callbacks.GeneratorEMA(0.9), callbacks.DStepsSchedule(lambda g: 2), recorder]
     history = gan.fit(ds, steps_per_epoch=6, epochs=2, verbose=0, callbacks=all_tricks).history
     assert recorder.traces == 1  # schedules changed every step without a retrace
     assert all(np.all(np.isfinite(v)) for v in history.values())
-    assert float(noise.value.numpy()) == 0.0  # annealed to 0 by step 10 (linear)
+    assert float(noise.schedule(gan.step_counter)) == 0.0  # annealed to 0 by step 10 (linear)
     assert gan.hooks == ()  # removed at the end of fit
 
 

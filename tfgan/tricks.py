@@ -52,20 +52,19 @@ class Trick(keras.callbacks.Callback, TrainingHook):
 
     Subclasses create their variables in `build(model)` (within the model's strategy scope) and
     register them with `model.track_state`; the random draws of every trick come from its own
-    `seed_generator`, which is part of the checkpointed state.
+    `seed_generator`, whose state is checkpointed with the model's.
     """
 
     def __init__(self, seed=None):
         super().__init__()
         self.seed = seed
-        self.seed_generator = None
+        self.seed_generator = keras.random.SeedGenerator(seed)
         self._built_for = None
 
     def set_model(self, model):
         super().set_model(model)
         if self._built_for is not model:
             with model.distribute_strategy.scope():
-                self.seed_generator = keras.random.SeedGenerator(self.seed)
                 self.build(model)
             model.track_state(f"{self.state_name}_seed", self.seed_generator.state)
             self._built_for = model

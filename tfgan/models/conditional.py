@@ -106,8 +106,7 @@ class ConditionalGAN(GAN):
                              f"samples alone; load it with tfgan.data.load(name, ..., labels=True).")
         real, labels = data[0], self.check_labels(data[1])
         if self.fake_labels == "data":
-            counts = tf.math.bincount(labels, minlength=self.num_classes, maxlength=self.num_classes,
-                                      dtype=tf.float32)
+            counts = tf.reduce_sum(tf.one_hot(labels, self.num_classes), axis=0)
             context = tf.distribute.get_replica_context()
             if context is not None and context.num_replicas_in_sync > 1:
                 counts = context.all_reduce(tf.distribute.ReduceOp.SUM, counts)
@@ -118,9 +117,13 @@ class ConditionalGAN(GAN):
         """Labels of the fakes: uniform over the classes, or with the real labels' frequencies."""
         if self.fake_labels == "uniform":
             return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
-        # log(0) = -inf: a class never seen in the data is never asked for.
-        logits = tf.math.log(tf.convert_to_tensor(self.label_counts))[None]
-        return tf.cast(keras.random.categorical(logits, batch_size, seed=self.seed_generator)[0], tf.int32)
+        # Inverse CDF of the counts: a class never seen in the data adds nothing to the CDF, so no
+        # draw lands on it (and, unlike a categorical over log-counts, this compiles quickly with XLA).
+        counts = tf.convert_to_tensor(self.label_counts)
+        cdf = tf.cumsum(counts) / tf.reduce_sum(counts)
+        u = keras.random.uniform((batch_size, 1), seed=self.seed_generator)
+        labels = tf.reduce_sum(tf.cast(u >= cdf[None, :-1], tf.int32), axis=1)
+        return tf.minimum(labels, self.num_classes - 1)
 
     def balanced_labels(self, count):
         return np.arange(count, dtype=np.int32) % self.num_classes

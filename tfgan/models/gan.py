@@ -138,14 +138,14 @@ class GAN(keras.Model):
         try:
             fake = self.generate(tf.zeros([count, self.latent_dim]), labels)
         except _CALL_ERRORS as error:
-            raise ValueError(f"The generator cannot take noise of width `latent_dim={self.latent_dim}`: "
+            raise ValueError(f"`generator` cannot take noise of width `latent_dim={self.latent_dim}`: "
                              f"{_first_line(error)}") from None
         packed = self.pack_samples(tf.cast(fake, tf.float32))
         try:
             outputs = self.discriminate(packed, labels if self.pack == 1 else None)
         except _CALL_ERRORS as error:
-            what = f"packs of {self.pack} samples, " if self.pack > 1 else ""
-            raise ValueError(f"The discriminator cannot score the generator's {what}of shape "
+            what = f"packs of {self.pack} samples" if self.pack > 1 else "samples"
+            raise ValueError(f"`discriminator` cannot score the generator's {what}, of shape "
                              f"{tuple(packed.shape[1:])}: {_first_line(error)}") from None
         self.check_discriminator_output(outputs)
 
