@@ -1,17 +1,22 @@
-r"""Training throughput of tfgan's step against a hand-written TensorFlow loop, on this machine.
+r"""Training throughput of the tool's default path against a hand-written TensorFlow loop, on this machine.
 
-    python tools/bench.py [--cases=dcgan_digits,wgan_gp_digits,sngan_digits,dcgan28_random] [--repeats=5]
-        [--steps=N] [--steps_per_execution=10] [--json]
+    python benchmarks/bench.py [--cases=dcgan_digits,wgan_gp_digits,sngan_digits,dcgan28_digits] [--repeats=5]
+        [--steps=N] [--steps_per_execution=0] [--json]
 
-For each case the library's `GAN.fit` and the hand-written loop of `benchmarks/handwritten.py` train the
-same nets with the same optimizers on the same input pipeline, interleaved (each epoch of one `fit` call is
-followed by as many hand-written steps), `--repeats` times each after a warm-up; the median images/s of
-each and their ratio (library / hand-written) are reported. The library runs twice: compiled with
-`steps_per_execution=--steps_per_execution` (Keras runs that many steps per call, as the hand-written loop
-cannot without writing its own inner loop) and with 1 (`ratio_steps_per_execution_1`: one Python round
-trip through `fit`'s loop and callbacks per step). Also reported: the achieved GFLOP/s (FLOPs of one step
-counted by the TensorFlow profiler) against this machine's measured float32 matmul peak, and the input
-pipeline's own images/s.
+Each case is a recipe (`flags/<recipe>.flags`, with a few overrides for the 28x28 case) and three ways of
+training it, side by side in one run:
+- `default`: what `tools/train.py` runs, the model, dataset and compile settings of
+  `tfgan.recipes.build(recipe)`: the step compiled with XLA (`jit_compile=True`) and the recipe's
+  `steps_per_execution` (by default the largest that keeps its logging, sampling and checkpoint cadence:
+  10 for the digits recipes), timed as the epochs of one `GAN.fit` call;
+- `handwritten`: the loop of `benchmarks/handwritten.py` (one `tf.function`, two `GradientTape`s) on the
+  same nets, optimizers and input pipeline, without XLA;
+- `handwritten_xla`: the same loop under `tf.function(jit_compile=True)`.
+They are interleaved: each epoch of the `fit` call is followed by as many steps of each hand-written loop
+(the two in alternating order), `--repeats` times after an untimed warm-up. Reported: the median images/s
+of each, the ratios default / handwritten and default / handwritten_xla, the GFLOP/s of the default path
+(FLOPs of one step counted by the TensorFlow profiler) against this machine's measured float32 matmul peak,
+and the input pipeline's own images/s.
 """
 
 import json
@@ -20,62 +25,67 @@ import statistics
 import sys
 import time
 
+from absl import app, flags, logging
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from absl import app, flags, logging  # noqa: E402
+from tfgan import console, recipes  # noqa: E402  (pure Python: TensorFlow is imported after the flags are checked)
 
-import tfgan  # noqa: E402
-from benchmarks import handwritten  # noqa: E402
-
+# Case: (recipe, overrides, default steps per timed repeat, about 5 s each on this machine).
 CASES = {
-    # The nets and optimizers of the recipe of the same name (flags/<name>.flags); dcgan28_random is a
-    # 28x28 DCGAN on random images.
-    "dcgan_digits": dict(data="digits", size=8, filters=32, latent_dim=64, loss="non_saturating"),
-    "wgan_gp_digits": dict(data="digits", size=8, filters=32, latent_dim=64, loss="wasserstein", gp=10.0,
-                           layer_norm=True, d_steps=5, lr=1e-4, beta_2=0.9),
-    "sngan_digits": dict(data="digits", size=8, filters=32, latent_dim=64, loss="hinge", spectral_norm=True),
-    "dcgan28_random": dict(data="random", size=28, filters=64, latent_dim=100, loss="non_saturating", steps=25),
+    "dcgan_digits": ("dcgan_digits", {}, 100),
+    "wgan_gp_digits": ("wgan_gp_digits", {}, 100),
+    "sngan_digits": ("sngan_digits", {}, 100),
+    # The DCGAN of Radford et al. at 28x28 (64 base filters, a 100-D latent) on the digits resized to 28x28.
+    "dcgan28_digits": ("dcgan_digits", dict(image_size=28, base_filters=64, latent_dim=100), 30),
 }
-DEFAULTS = dict(channels=1, gp=0.0, layer_norm=False, spectral_norm=False, d_steps=1, lr=2e-4, beta_2=0.999,
-                steps=100)
 
-flags.DEFINE_list("cases", list(CASES), f"Cases to run, from {sorted(CASES)}.")
-flags.DEFINE_integer("batch_size", 64, "Batch size.")
-flags.DEFINE_integer("steps", 0, "Training steps per timed repeat (0: each case's own, 100 or 25 for the "
-                     "28x28 DCGAN, about 5 s each).")
-flags.DEFINE_integer("repeats", 5, "Timed repeats of each of library and hand-written (median reported).")
-flags.DEFINE_integer("warmup", 20, "Untimed hand-written steps first (the library warms up in an untimed "
-                     "first epoch).")
-flags.DEFINE_integer("steps_per_execution", 10, "Keras `compile(steps_per_execution=...)` of the library's main "
-                     "measurement; it is measured at 1 too.")
+flags.DEFINE_list("cases", list(CASES), f"Cases to run, from {', '.join(CASES)}.")
+flags.DEFINE_integer("batch_size", 0, "Batch size per D update (0: each recipe's own, 64).")
+flags.DEFINE_integer("steps", 0, "Training steps per timed repeat, rounded up to a multiple of the default path's "
+                                 "steps_per_execution (0: each case's own).")
+flags.DEFINE_integer("repeats", 5, "Timed repeats of each way of training (the median is reported).")
+flags.DEFINE_integer("warmup", 20, "Untimed steps of each hand-written loop first (the default path warms up in an "
+                                   "untimed first epoch).")
+flags.DEFINE_integer("steps_per_execution", 0, "The default path's steps_per_execution (0: the recipe's, as "
+                                               "tools/train.py chooses it).")
 flags.DEFINE_bool("json", False, "Print one JSON object instead of a table.")
 FLAGS = flags.FLAGS
 
-
-def dataset(name, size, channels, batch_size):
-    if name == "random":
-        images = np.random.default_rng(0).integers(0, 256, (2048, size, size, channels), dtype=np.uint8)
-        ds = tf.data.Dataset.from_tensor_slices(images).cache().shuffle(2048).repeat()
-        return ds.batch(batch_size, drop_remainder=True).map(lambda x: tf.cast(x, tf.float32) / 127.5 - 1.0) \
-            .prefetch(tf.data.AUTOTUNE)
-    return tfgan.data.load(name, batch_size, image_size=size, channels=channels, seed=0)[0]
+WAYS = ("default", "handwritten", "handwritten_xla")
 
 
-def networks(case):
-    return (tfgan.nets.dcgan_generator(case["size"], case["channels"], case["latent_dim"], case["filters"]),
-            tfgan.nets.dcgan_discriminator(case["size"], case["channels"], case["filters"],
-                                           spectral_norm=case["spectral_norm"], layer_norm=case["layer_norm"]))
+class UsageError(ValueError):
+    """Bad input: reported as one line, exit code 1."""
 
 
-def optimizer(case):
-    return keras.optimizers.Adam(case["lr"], beta_1=0.5, beta_2=case["beta_2"])
+def case_recipes():
+    """`{case: recipe}` for the flags; `UsageError` on bad flags (pure Python, before TensorFlow)."""
+    unknown = [c for c in FLAGS.cases if c not in CASES]
+    if unknown or not FLAGS.cases:
+        what = f"unknown {', '.join(unknown)}" if unknown else "no case given"
+        raise UsageError(f"--cases={','.join(FLAGS.cases)}: {what}; expected some of {', '.join(CASES)}.")
+    for name, minimum in (("batch_size", 0), ("steps", 0), ("repeats", 1), ("warmup", 0),
+                          ("steps_per_execution", 0)):
+        if FLAGS[name].value < minimum:
+            raise UsageError(f"--{name}={FLAGS[name].value}: must be an integer >= {minimum}.")
+    made = {}
+    for case in FLAGS.cases:
+        recipe, overrides, _ = CASES[case]
+        overrides = dict(overrides, steps_per_execution=FLAGS.steps_per_execution)
+        if FLAGS.batch_size:
+            overrides["batch_size"] = FLAGS.batch_size
+        try:
+            made[case] = recipes.load(recipe, **overrides)
+        except recipes.RecipeError as error:
+            raise UsageError(error.flag) from None
+    return made
 
 
 def matmul_peak_gflops(n=2048, repeats=10):
     """float32 GFLOP/s of an n x n matmul, the best of `repeats`."""
+    import tensorflow as tf
+
     a = tf.random.normal([n, n])
     b = tf.random.normal([n, n])
     matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
@@ -89,109 +99,150 @@ def matmul_peak_gflops(n=2048, repeats=10):
 
 
 def step_flops(step, batch):
-    """FLOPs of one hand-written step, counted on its graph by the TensorFlow profiler."""
+    """FLOPs of one hand-written step (the same computation as the default path's), counted on its
+    graph by the TensorFlow profiler."""
+    import tensorflow as tf
+
     graph = step.get_concrete_function(tf.TensorSpec(batch.shape, tf.float32)).graph
     options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
     options["output"] = "none"
     return tf.compat.v1.profiler.profile(graph, options=options).total_float_ops
 
 
-def pipeline_rate(ds, batch_size, batches=300):
-    iterator = iter(ds)
+def pipeline_rate(dataset, images_per_batch, batches=300):
+    iterator = iter(dataset)
     next(iterator)
     start = time.perf_counter()
     for _ in range(batches):
         next(iterator)
-    return batches * batch_size / (time.perf_counter() - start)
+    return batches * images_per_batch / (time.perf_counter() - start)
 
 
-def run_case(name):
-    case = {**DEFAULTS, **CASES[name]}
-    steps = FLAGS.steps or case["steps"]
-    # One step reads d_steps batches, one per D update; images/s counts them.
-    batch = FLAGS.batch_size * case["d_steps"]
-    ds = dataset(case["data"], case["size"], case["channels"], batch)
+def hand_written_loop(recipe, jit_compile):
+    """`(run(steps), step, iterator)`: the hand-written loop on the nets, optimizers and dataset the
+    recipe builds (a model of its own, from the same seed as the default path's)."""
+    from benchmarks import handwritten
 
-    keras.utils.set_random_seed(0)
-    generator, discriminator = networks(case)
-    step = handwritten.make_step(generator, discriminator, optimizer(case), optimizer(case), case["latent_dim"],
-                                 case["loss"], case["gp"], case["d_steps"])
-    iterator = iter(ds)
+    if recipe.penalty not in ("none", "gp"):
+        raise ValueError(f"The hand-written loop has no --penalty={recipe.penalty}.")
+    model, dataset, _ = recipes.build(recipe)
+    step = handwritten.make_step(model.generator, model.discriminator, model.d_optimizer, model.g_optimizer,
+                                 recipe.latent_dim, recipe.loss,
+                                 recipe.penalty_weight if recipe.penalty == "gp" else 0.0, recipe.d_steps,
+                                 jit_compile=jit_compile)
+    iterator = iter(dataset)
 
-    def by_hand(steps):
+    def run(steps):
+        d_loss = None
         for _ in range(steps):
             d_loss, _ = step(next(iterator))
-        d_loss.numpy()
+        if d_loss is not None:
+            d_loss.numpy()  # waits for the last step
+
+    return run, step, iterator
+
+
+def run_case(case, recipe):
+    import keras
+
+    model, dataset, callbacks = recipes.build(recipe)  # what tools/train.py trains, compiled as it compiles it
+    spe = model.steps_per_execution
+    steps = FLAGS.steps or CASES[case][2]
+    steps = -(-steps // spe) * spe  # Keras runs whole executions: an epoch is a multiple of them
+    # One step reads d_steps batches, one per D update; images/s counts them.
+    images = recipe.batch_size * recipe.d_steps
+    loops = {"handwritten": hand_written_loop(recipe, False), "handwritten_xla": hand_written_loop(recipe, True)}
+    for run, _, _ in loops.values():
+        run(FLAGS.warmup)
+    times = {way: [] for way in WAYS}
 
     class Interleaved(keras.callbacks.Callback):
-        """Times each epoch of `fit` and, after it, as many hand-written steps: one `fit` keeps one
-        input iterator, as the hand-written loop does (a new one refills the shuffle buffer)."""
+        """Times each epoch of `fit` and, after it, as many steps of each hand-written loop: one `fit`
+        keeps one input iterator, as the hand-written loops do (a new one refills the shuffle buffer)."""
 
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            library = time.perf_counter() - self.start
-            start = time.perf_counter()
-            by_hand(steps)
-            if epoch > 0:  # the first epoch is the warm-up (tracing)
-                times["library"].append(library)
-                times["handwritten"].append(time.perf_counter() - start)
+            took = {"default": time.perf_counter() - self.start}
+            for way in sorted(loops, reverse=epoch % 2 == 1):
+                start = time.perf_counter()
+                loops[way][0](steps)
+                took[way] = time.perf_counter() - start
+            if epoch > 0:  # the first epoch is the warm-up (tracing, XLA compilation)
+                for way, seconds in took.items():
+                    times[way].append(seconds)
 
-    by_hand(FLAGS.warmup)
-    result = {}
-    for steps_per_execution, suffix in ((FLAGS.steps_per_execution, ""), (1, "_steps_per_execution_1")):
-        times = {"library": [], "handwritten": []}
-        keras.utils.set_random_seed(0)
-        gan = tfgan.GAN(*networks(case), case["latent_dim"], loss=case["loss"], d_steps=case["d_steps"],
-                        penalty=tfgan.GradientPenalty(case["gp"]) if case["gp"] else None)
-        gan.compile(d_optimizer=optimizer(case), g_optimizer=optimizer(case), steps_per_execution=steps_per_execution)
-        gan.fit(ds, steps_per_epoch=steps, epochs=FLAGS.repeats + 1, verbose=0, callbacks=[Interleaved()])
-        rate = {k: steps * batch / statistics.median(v) for k, v in times.items()}
-        result.update({
-            f"library_images_per_s{suffix}": rate["library"],
-            f"handwritten_images_per_s{suffix}": rate["handwritten"],
-            f"ratio{suffix}": rate["library"] / rate["handwritten"],
-            f"library_images_per_s_all{suffix}": [steps * batch / t for t in times["library"]],
-            f"handwritten_images_per_s_all{suffix}": [steps * batch / t for t in times["handwritten"]],
-        })
+    model.fit(dataset, steps_per_epoch=steps, epochs=FLAGS.repeats + 1, verbose=0, shuffle=False,
+              callbacks=list(callbacks) + [Interleaved()])
+    rate = {way: steps * images / statistics.median(times[way]) for way in WAYS}
+    _, step, iterator = loops["handwritten"]
     flops = step_flops(step, next(iterator))
+    result = {"recipe": CASES[case][0], "overrides": CASES[case][1], "batch_size": recipe.batch_size,
+              "d_steps": recipe.d_steps, "jit_compile": model.jit_compile, "steps_per_execution": spe,
+              "steps": steps}
+    for way in WAYS:
+        result[f"{way}_images_per_s"] = rate[way]
+        result[f"{way}_images_per_s_all"] = [steps * images / t for t in times[way]]
     result.update({
+        "ratio_handwritten": rate["default"] / rate["handwritten"],
+        "ratio_handwritten_xla": rate["default"] / rate["handwritten_xla"],
         "gflops_per_step": flops / 1e9,
-        "library_gflops_per_s": flops * result["library_images_per_s"] / batch / 1e9,
-        "pipeline_images_per_s": pipeline_rate(ds, batch),
+        "default_gflops_per_s": flops * rate["default"] / images / 1e9,
+        "pipeline_images_per_s": pipeline_rate(dataset, images),
     })
-    result["steps"] = steps
     return result
 
 
+def print_table(result):
+    print(f"matmul peak: {result['machine']['matmul_peak_gflops']:.1f} GFLOP/s on {result['machine']['cpus']} CPUs")
+    print(f"{'case':<16}{'spe':>4}{'default img/s':>14}{'hand img/s':>12}{'hand XLA':>10}{'/hand':>7}"
+          f"{'/hand XLA':>10}{'GFLOP/s':>9}{'of peak':>8}{'input img/s':>13}")
+    for case, r in result["cases"].items():
+        print(f"{case:<16}{r['steps_per_execution']:>4}{r['default_images_per_s']:>14.0f}"
+              f"{r['handwritten_images_per_s']:>12.0f}{r['handwritten_xla_images_per_s']:>10.0f}"
+              f"{r['ratio_handwritten']:>7.2f}{r['ratio_handwritten_xla']:>10.2f}{r['default_gflops_per_s']:>9.2f}"
+              f"{r['peak_fraction']:>8.1%}{r['pipeline_images_per_s']:>13.0f}")
+
+
+def fail(message):
+    """Bad input in one line, exit code 1."""
+    logging.debug("Usage error", exc_info=True)
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_flags(argv):
+    """absl's parsing, with a flag it cannot parse reported in one line."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as error:
+        fail(error)
+
+
 def main(argv):
-    del argv
-    unknown = [c for c in FLAGS.cases if c not in CASES]
-    if unknown:
-        print(f"error: --cases={','.join(FLAGS.cases)}: unknown {unknown}; expected some of {sorted(CASES)}.",
-              file=sys.stderr)
-        sys.exit(1)
-    logging.set_verbosity(logging.WARNING)
+    if len(argv) > 1:
+        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    try:
+        made = case_recipes()
+    except UsageError as error:
+        fail(error)
+    console.quiet(verbose=FLAGS["verbosity"].present)
+    import keras
+    import tensorflow as tf
+
     result = {"machine": {"cpus": os.cpu_count(), "tensorflow": tf.__version__, "keras": keras.__version__,
                           "matmul_peak_gflops": matmul_peak_gflops()},
-              "batch_size": FLAGS.batch_size, "repeats": FLAGS.repeats,
-              "steps_per_execution": FLAGS.steps_per_execution, "cases": {}}
-    for case in FLAGS.cases:
-        result["cases"][case] = run_case(case)
-        result["cases"][case]["peak_fraction"] = (result["cases"][case]["library_gflops_per_s"]
+              "repeats": FLAGS.repeats, "cases": {}}
+    for case, recipe in made.items():
+        result["cases"][case] = run_case(case, recipe)
+        result["cases"][case]["peak_fraction"] = (result["cases"][case]["default_gflops_per_s"]
                                                   / result["machine"]["matmul_peak_gflops"])
     if FLAGS.json:
         print(json.dumps(result))
-        return
-    print(f"matmul peak: {result['machine']['matmul_peak_gflops']:.1f} GFLOP/s on {os.cpu_count()} CPUs")
-    print(f"{'case':<16}{'library img/s':>14}{'hand img/s':>12}{'ratio':>7}{'ratio spe=1':>12}{'GFLOP/s':>9}"
-          f"{'of peak':>8}{'input img/s':>13}")
-    for case, r in result["cases"].items():
-        print(f"{case:<16}{r['library_images_per_s']:>14.0f}{r['handwritten_images_per_s']:>12.0f}{r['ratio']:>7.2f}"
-              f"{r['ratio_steps_per_execution_1']:>12.2f}{r['library_gflops_per_s']:>9.2f}{r['peak_fraction']:>8.1%}"
-              f"{r['pipeline_images_per_s']:>13.0f}")
+    else:
+        print_table(result)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

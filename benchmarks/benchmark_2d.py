@@ -1,6 +1,6 @@
 r"""The 2-D table: recipes on `ring` and `grid` over several seeds, next to the published numbers.
 
-    python tools/benchmark_2d.py --recipes=gan,nsgan,lsgan,wgan,wgan_gp,sngan,r1gan --datasets=ring,grid \
+    python benchmarks/benchmark_2d.py --recipes=gan,nsgan,lsgan,wgan,wgan_gp,sngan,r1gan --datasets=ring,grid \
         --seeds=0,1,2,3,4 --outdir=runs/benchmark_2d
 
 Each run is `tools/train.py --flagfile=flags/<recipe>_<dataset>.flags --seed=S` in its own workdir
@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from benchmarks import recipes  # noqa: E402
+from benchmarks import runs  # noqa: E402
+from tfgan import console  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -43,7 +44,8 @@ PUBLISHED = {
 }
 
 flags.DEFINE_list("recipes", ["gan", "nsgan", "lsgan", "wgan", "wgan_gp", "sngan", "r1gan"], "Recipes.")
-flags.DEFINE_list("datasets", ["ring", "grid"], "ring and/or grid.")
+DATASETS = ("ring", "grid")
+flags.DEFINE_list("datasets", list(DATASETS), "ring and/or grid.")
 flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds.")
 flags.DEFINE_string("outdir", "runs/benchmark_2d", "Where runs and results go.")
 flags.DEFINE_integer("num_samples", 2500, "Samples evaluated per run.")
@@ -66,8 +68,33 @@ def mean_std(values):
     return f"{np.mean(values):.1f} ± {np.std(values):.1f}"
 
 
+def fail(message):
+    """Bad input in one line, exit code 1."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check_flags(datasets):
+    """Bad flags in one line, before TensorFlow is imported (a missing recipe file is skipped with a note)."""
+    try:
+        seeds = [int(s) for s in FLAGS.seeds]
+    except ValueError:
+        seeds = None
+    if not seeds or min(seeds) < 0:
+        fail(f"--seeds={','.join(FLAGS.seeds)}: expected non-negative integers, e.g. 0,1,2.")
+    unknown = [d for d in datasets if d not in DATASETS]
+    if unknown or not datasets:
+        fail(f"--datasets={','.join(datasets)}: expected some of {', '.join(DATASETS)}.")
+    if FLAGS.num_samples < 2:
+        fail(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
+    if FLAGS.train_steps < 0:
+        fail(f"--train_steps={FLAGS.train_steps}: must be 0 (the recipes' own) or a positive integer.")
+
+
 def main(argv):
     del argv
+    check_flags(FLAGS.datasets)
+    console.quiet(verbose=FLAGS["verbosity"].present)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,34 +109,34 @@ def main(argv):
             if not os.path.exists(os.path.join(ROOT, "flags", f"{recipe}_{dataset}.flags")):
                 skipped.append(f"{recipe}_{dataset}")
                 continue
-            runs = []
+            rows = []
             for seed in (int(s) for s in FLAGS.seeds):
                 workdir = os.path.join(FLAGS.outdir, f"{recipe}_{dataset}_s{seed}")
-                if not FLAGS.train_missing and not recipes.finished(workdir):
+                if not FLAGS.train_missing and not runs.finished(workdir):
                     continue
                 start = time.time()
-                minutes = recipes.train(f"{recipe}_{dataset}", seed, workdir, FLAGS.train_steps)
+                minutes = runs.train(f"{recipe}_{dataset}", seed, workdir, FLAGS.train_steps)
                 samples, scores = evaluate(workdir, dataset, seed)
-                runs.append({"seed": seed, "cpu_minutes": minutes, **scores})
+                rows.append({"seed": seed, "cpu_minutes": minutes, **scores})
                 scatters.setdefault((recipe, dataset), samples)
-                print(json.dumps({"recipe": recipe, "dataset": dataset, "seed": seed, **runs[-1],
+                print(json.dumps({"recipe": recipe, "dataset": dataset, "seed": seed, **rows[-1],
                                   "wall_seconds": round(time.time() - start, 1)}), flush=True)
-            if runs:
-                results[f"{recipe}_{dataset}"] = runs
+            if rows:
+                results[f"{recipe}_{dataset}"] = rows
     json.dump(results, open(os.path.join(FLAGS.outdir, "results.json"), "w"), indent=1)
 
     lines = ["| data | recipe | seeds | modes | high-quality % | KL | all seeds 100% modes and >= 90% HQ | "
              "per seed (modes / HQ %) | CPU min / run |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for key, runs in results.items():
+    for key, rows in results.items():
         recipe, dataset = key.rsplit("_", 1)
         total = len(tfgan.data.info(dataset).modes)
-        good = all(r["modes"] == total and r["high_quality"] >= 0.9 for r in runs)
-        per_seed = ", ".join(f"{r['modes']} / {100 * r['high_quality']:.1f}" for r in runs)
-        lines.append(f"| {dataset} | {recipe} | {len(runs)} | {mean_std([r['modes'] for r in runs])} / {total} | "
-                     f"{mean_std([100 * r['high_quality'] for r in runs])} | "
-                     f"{np.mean([r['kl'] for r in runs]):.3f} ± {np.std([r['kl'] for r in runs]):.3f} | "
-                     f"{'yes' if good else 'no'} | {per_seed} | {np.mean([r['cpu_minutes'] for r in runs]):.1f} |")
+        good = all(r["modes"] == total and r["high_quality"] >= 0.9 for r in rows)
+        per_seed = ", ".join(f"{r['modes']} / {100 * r['high_quality']:.1f}" for r in rows)
+        lines.append(f"| {dataset} | {recipe} | {len(rows)} | {mean_std([r['modes'] for r in rows])} / {total} | "
+                     f"{mean_std([100 * r['high_quality'] for r in rows])} | "
+                     f"{np.mean([r['kl'] for r in rows]):.3f} ± {np.std([r['kl'] for r in rows]):.3f} | "
+                     f"{'yes' if good else 'no'} | {per_seed} | {np.mean([r['cpu_minutes'] for r in rows]):.1f} |")
     for (dataset, name), (modes, hq) in PUBLISHED.items():
         if dataset in FLAGS.datasets:
             lines.append(f"| {dataset} | {name} | | {modes} | {hq} | | | | |")

@@ -3,7 +3,8 @@
 One `tf.function` with two `GradientTape`s, the same nets and optimizers as the library's step:
 draw noise, update D on real and fake (`d_steps` times, on successive slices of the batch, as
 `tfgan.GAN` does), draw noise, update G. Nothing is logged but the two losses.
-`penalty_weight > 0` adds the WGAN-GP gradient penalty with a nested tape.
+`penalty_weight > 0` adds the WGAN-GP gradient penalty with a nested tape; `jit_compile=True` compiles
+the step with XLA, as `tools/train.py` compiles the library's step by default.
 """
 
 import tensorflow as tf
@@ -12,8 +13,9 @@ from tfgan import losses
 
 
 def make_step(generator, discriminator, d_optimizer, g_optimizer, latent_dim, loss="non_saturating",
-              penalty_weight=0.0, d_steps=1):
-    """`step(real)`: `d_steps` D updates, each on its own `1 / d_steps` of `real`, then one G update."""
+              penalty_weight=0.0, d_steps=1, jit_compile=False):
+    """`step(real)`: `d_steps` D updates, each on its own `1 / d_steps` of `real`, then one G update;
+    a `tf.function`, compiled with XLA when `jit_compile`."""
     loss = losses.get(loss)
 
     def penalty(real, fake):
@@ -37,7 +39,7 @@ def make_step(generator, discriminator, d_optimizer, g_optimizer, latent_dim, lo
         d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
         return d_loss
 
-    @tf.function
+    @tf.function(jit_compile=jit_compile)
     def step(real):
         size = real.shape[0] // d_steps
         for i in range(d_steps):

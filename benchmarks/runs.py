@@ -1,4 +1,7 @@
-"""Runs a recipe's flagfile through tools/train.py in its own workdir, once: the benchmark tables' runner."""
+"""Runs a recipe's flagfile through tools/train.py in its own workdir, once: the benchmark tables' runner.
+
+Each run is a subprocess of the tool, as a user runs it, so the tables (benchmarks/benchmark_2d.py,
+benchmarks/benchmark_digits.py) measure the tool, its CPU time included."""
 
 import json
 import os

@@ -18,7 +18,8 @@ PROBE = ("import json, runpy, sys\n"
          "try:\n"
          "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
          "finally:\n"
-         "    print(json.dumps(sorted(m for m in ('tensorflow', 'matplotlib') if m in sys.modules)), file=sys.stderr)\n")
+         "    heavy = sorted(m for m in ('tensorflow', 'matplotlib') if m in sys.modules)\n"
+         "    print(json.dumps(heavy), file=sys.stderr)\n")
 
 
 def run_plot(*args):

@@ -1,6 +1,5 @@
 """Serving the exported generator: saved_model_cli sees the signatures; tools/sample.py works from it alone."""
 
-import json
 import os
 import subprocess
 import sys

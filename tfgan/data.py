@@ -14,10 +14,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tfgan import dataset_names
+from tfgan import checks, dataset_names
 from tfgan.dataset_names import DATASETS  # noqa: F401  (part of this module's API)
-
-from tfgan import checks
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 NUM_POINTS = 100_000  # size of the fixed sample drawn for the toy sets
@@ -82,17 +80,22 @@ def info(name, image_size=None, channels=None, toy_mean=5.0, toy_std=1.0, data_d
 
 
 def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=None, channels=None,
-         toy_mean=5.0, toy_std=1.0, data_dir=None, shuffle_buffer=10_000):
+         toy_mean=5.0, toy_std=1.0, data_dir=None, shuffle_buffer=10_000, start_batch=0, max_examples=0):
     """Returns `(dataset, info)`: an endless `tf.data.Dataset` of batches and the data's `DataInfo`.
 
     Each batch holds `batch_size * d_steps` examples, so that each of a GAN's `d_steps`
     discriminator updates sees `batch_size` real examples. With `labels=True` the batches are
     `(samples, labels)` with int32 labels; otherwise samples alone. `stacked_digits` is drawn afresh
     from `seed` for ever (see `stacked_digits_dataset`), so it is neither cached nor shuffled.
+
+    The order is a function of `seed` alone, so `start_batch=n` continues the stream where the n-th
+    batch of a fresh one would be (a resumed run sees the data an uninterrupted one would).
+    `max_examples=n` trains on the first n examples only (0: all of them).
     """
     for arg_name, value in (("batch_size", batch_size), ("d_steps", d_steps)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{arg_name}` must be a positive integer. Received: `{arg_name}={value!r}`.")
+        checks.positive_int(arg_name, value)
+    checks.non_negative_int("start_batch", start_batch)
+    checks.non_negative_int("max_examples", max_examples)
     data_info = info(name, image_size, channels, toy_mean, toy_std, data_dir)
     kind, arg, split = dataset_names.parse(name)
     if labels and not data_info.num_classes:
@@ -114,8 +117,12 @@ def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=Non
         ds = _tfds_dataset(arg, split, data_dir)
     if data_info.kind == "image" and not (kind == "stacked_digits" and data_info.shape[:2] == (8, 8)):
         ds = ds.map(lambda x, y: (_fit_image(x, data_info.shape), y), num_parallel_calls=tf.data.AUTOTUNE)
-    if kind != "stacked_digits":  # an endless stream of fresh draws: caching it would never end
+    if max_examples:
+        ds = ds.take(max_examples)
+    if kind != "stacked_digits" or max_examples:  # an endless stream of fresh draws is never cached
         ds = ds.cache().shuffle(shuffle_buffer, seed=seed).repeat()
+    if start_batch:
+        ds = ds.skip(start_batch * batch_size * d_steps)
     ds = ds.batch(batch_size * d_steps, drop_remainder=True)
     scale = _scale_images if data_info.kind == "image" else (lambda x: x)
     if labels:

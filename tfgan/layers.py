@@ -4,11 +4,7 @@ reflection padding and instance normalization for image-to-image translation."""
 import keras
 import tensorflow as tf
 
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: `{name}={value!r}`.")
-    return value
+from tfgan import checks
 
 
 @keras.saving.register_keras_serializable(package="tfgan")
@@ -31,8 +27,8 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
     def __init__(self, num_kernels=16, kernel_dim=8, **kwargs):
         super().__init__(**kwargs)
-        self.num_kernels = _check_positive_int("num_kernels", num_kernels)
-        self.kernel_dim = _check_positive_int("kernel_dim", kernel_dim)
+        self.num_kernels = checks.positive_int("num_kernels", num_kernels)
+        self.kernel_dim = checks.positive_int("kernel_dim", kernel_dim)
 
     def build(self, input_shape):
         if len(input_shape) != 2:
@@ -73,7 +69,7 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def __init__(self, group_size=4, epsilon=1e-8, **kwargs):
         super().__init__(**kwargs)
-        self.group_size = _check_positive_int("group_size", group_size)
+        self.group_size = checks.positive_int("group_size", group_size)
         if not epsilon >= 0:
             raise ValueError(f"`epsilon` must be >= 0. Received: `epsilon={epsilon!r}`.")
         self.epsilon = float(epsilon)
@@ -123,7 +119,7 @@ class FourierFeatures(keras.layers.Layer):
 
     def __init__(self, num_features=256, scale=1.0, seed=0, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("num_features", num_features)
+        checks.positive_int("num_features", num_features)
         if num_features % 2:
             raise ValueError(f"`num_features` must be even (a sine and a cosine per frequency). "
                              f"Received: `num_features={num_features!r}`.")
@@ -165,7 +161,7 @@ class PixelShuffle(keras.layers.Layer):
 
     def __init__(self, block_size=2, **kwargs):
         super().__init__(**kwargs)
-        self.block_size = _check_positive_int("block_size", block_size)
+        self.block_size = checks.positive_int("block_size", block_size)
         if block_size < 2:
             raise ValueError(f"`block_size` must be at least 2. Received: `block_size={block_size!r}`.")
 
@@ -233,7 +229,7 @@ class ReflectionPadding2D(keras.layers.Layer):
 
     def __init__(self, padding=1, **kwargs):
         super().__init__(**kwargs)
-        self.padding = _check_positive_int("padding", padding)
+        self.padding = checks.positive_int("padding", padding)
 
     def build(self, input_shape):
         if len(input_shape) != 4 or any(d is not None and d <= self.padding for d in input_shape[1:3]):

@@ -45,12 +45,6 @@ def _feature_pair(a, b, names, min_rows=2):
     return a, b
 
 
-def _positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: `{name}={value!r}`.")
-    return int(value)
-
-
 def frechet_distance(features_a, features_b, eps=1e-6):
     """Fréchet distance between Gaussians fitted to two feature sets: FID on Inception features.
 
@@ -120,8 +114,8 @@ def kernel_distance(features_a, features_b, num_subsets=100, subset_size=1000, s
         Binkowski et al. 2018, "Demystifying MMD GANs", https://arxiv.org/abs/1801.01401
     """
     a, b = _feature_pair(features_a, features_b, ("features_a", "features_b"))
-    num_subsets = _positive_int(num_subsets, "num_subsets")
-    m = min(_positive_int(subset_size, "subset_size", minimum=2), len(a), len(b))
+    num_subsets = checks.positive_int("num_subsets", num_subsets)
+    m = min(checks.positive_int("subset_size", subset_size, minimum=2), len(a), len(b))
     rng = np.random.default_rng(seed)
     estimates = np.empty(num_subsets)
     for s in range(num_subsets):
@@ -156,7 +150,7 @@ def inception_score(probabilities, splits=10):
     if np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
         raise ValueError("`probabilities` must be non-negative with rows summing to 1 (softmax outputs). "
                          f"Received: row sums in [{p.sum(axis=1).min():.4g}, {p.sum(axis=1).max():.4g}].")
-    splits = _positive_int(splits, "splits")
+    splits = checks.positive_int("splits", splits)
     if splits > len(p):
         raise ValueError(f"`splits` must be at most the number of samples ({len(p)}). Received: `splits={splits}`.")
     scores = []
@@ -205,7 +199,7 @@ def _ball_counts(centres, squared_radii, points):
 
 
 def _check_k(k, name, sizes):
-    k = _positive_int(k, name)
+    k = checks.positive_int(name, k)
     if k >= min(sizes):
         raise ValueError(f"`{name}` must be smaller than the number of samples in each set ({min(sizes)}). "
                          f"Received: `{name}={k}`.")
@@ -348,7 +342,7 @@ def class_coverage(predictions, num_classes):
         Srivastava et al. 2017, "VEEGAN: Reducing Mode Collapse in GANs using Implicit Variational
         Learning", https://arxiv.org/abs/1705.07761
     """
-    num_classes = _positive_int(num_classes, "num_classes")
+    num_classes = checks.positive_int("num_classes", num_classes)
     values = np.asarray(predictions)
     if values.ndim == 2:
         if values.shape[1] != num_classes:

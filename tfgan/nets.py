@@ -17,21 +17,6 @@ UPSAMPLING = ("transpose", "pixel_shuffle")
 DOWNSAMPLING = ("stride", "avgpool")
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: `{name}={value!r}`.")
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {choices}. Received: `{name}={value!r}`.")
-
-
-def _check_dropout(dropout):
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be a number in [0, 1). Received: `dropout={dropout!r}`.")
-
-
 def _minibatch_layer(minibatch, x):
     """D's minibatch features before its last layer (flattened activations)."""
     if minibatch == "stddev":
@@ -88,9 +73,9 @@ def mlp_generator(output_shape, latent_dim, hidden_units=(128, 128), activation=
     hidden layer, on at sampling time too (ganhacks #17).
     """
     shape = _shape("output_shape", output_shape)
-    _check_positive_int("latent_dim", latent_dim)
+    checks.positive_int("latent_dim", latent_dim)
     _check_units(hidden_units)
-    _check_dropout(dropout)
+    checks.number("dropout", dropout, 0.0, 1.0, high_open=True)
     z = keras.Input((latent_dim,), name="z")
     x = z
     for i, units in enumerate(hidden_units):
@@ -101,11 +86,6 @@ def mlp_generator(output_shape, latent_dim, hidden_units=(128, 128), activation=
     if len(shape) > 1:
         x = keras.layers.Reshape(shape)(x)
     return keras.Model(z, x, name=name)
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"`{name}` must be True or False. Received: `{name}={value!r}`.")
 
 
 def _maybe_sn(layer, spectral_norm):
@@ -130,9 +110,9 @@ def mlp_discriminator(input_shape, hidden_units=(128, 128), negative_slope=0.2, 
     """
     shape = _shape("input_shape", input_shape)
     _check_units(hidden_units)
-    _check_bool("spectral_norm", spectral_norm)
-    _check_bool("layer_norm", layer_norm)
-    _check_choice("minibatch", minibatch, MINIBATCH)
+    checks.boolean("spectral_norm", spectral_norm)
+    checks.boolean("layer_norm", layer_norm)
+    checks.choice("minibatch", minibatch, MINIBATCH)
     inputs = keras.Input(shape, name="x")
     x = keras.layers.Flatten()(inputs) if len(shape) > 1 else inputs
     if fourier_features:
@@ -185,11 +165,11 @@ def dcgan_generator(image_size, channels, latent_dim, base_filters=64, name="dcg
     `upsampling="pixel_shuffle"` uses convolutions and `PixelShuffle` instead of transposed
     convolutions; `dropout` > 0 adds a `NoiseDropout` (on at sampling time) after each hidden block.
     """
-    _check_positive_int("channels", channels)
-    _check_positive_int("latent_dim", latent_dim)
-    _check_positive_int("base_filters", base_filters)
-    _check_choice("upsampling", upsampling, UPSAMPLING)
-    _check_dropout(dropout)
+    checks.positive_int("channels", channels)
+    checks.positive_int("latent_dim", latent_dim)
+    checks.positive_int("base_filters", base_filters)
+    checks.choice("upsampling", upsampling, UPSAMPLING)
+    checks.number("dropout", dropout, 0.0, 1.0, high_open=True)
     start, levels = _dcgan_levels(image_size)
     z = keras.Input((latent_dim,), name="z")
     filters = base_filters * 2 ** (levels - 1)
@@ -220,12 +200,12 @@ def dcgan_discriminator(image_size, channels, base_filters=64, negative_slope=0.
     features: a std-dev channel before the last convolution block's output is flattened, or
     minibatch-discrimination features of the flattened activations.
     """
-    _check_positive_int("channels", channels)
-    _check_positive_int("base_filters", base_filters)
-    _check_bool("spectral_norm", spectral_norm)
-    _check_bool("layer_norm", layer_norm)
-    _check_choice("downsampling", downsampling, DOWNSAMPLING)
-    _check_choice("minibatch", minibatch, MINIBATCH)
+    checks.positive_int("channels", channels)
+    checks.positive_int("base_filters", base_filters)
+    checks.boolean("spectral_norm", spectral_norm)
+    checks.boolean("layer_norm", layer_norm)
+    checks.choice("downsampling", downsampling, DOWNSAMPLING)
+    checks.choice("minibatch", minibatch, MINIBATCH)
     _, levels = _dcgan_levels(image_size)
     batch_norm = not (spectral_norm or layer_norm)
     inputs = keras.Input((image_size, image_size, channels), name="images")
@@ -301,9 +281,9 @@ def sngan_generator(image_size, channels, latent_dim, filters=256, name="sngan_g
     z -> Dense to 4x4x`filters` -> one upsampling ResBlock per doubling up to `image_size` ->
     BN, ReLU, 3x3 conv to `channels`, tanh.
     """
-    _check_positive_int("channels", channels)
-    _check_positive_int("latent_dim", latent_dim)
-    _check_positive_int("filters", filters)
+    checks.positive_int("channels", channels)
+    checks.positive_int("latent_dim", latent_dim)
+    checks.positive_int("filters", filters)
     levels = _sngan_levels(image_size)
     z = keras.Input((latent_dim,), name="z")
     x = keras.layers.Dense(4 * 4 * filters, name="project")(z)
@@ -323,8 +303,8 @@ def sngan_discriminator(image_size, channels, filters=128, name="sngan_discrimin
     ResBlocks at 4x4, ReLU, global sum pooling and a linear logit; spectral normalization on every
     convolution and on the logit layer, no BatchNorm.
     """
-    _check_positive_int("channels", channels)
-    _check_positive_int("filters", filters)
+    checks.positive_int("channels", channels)
+    checks.positive_int("filters", filters)
     levels = _sngan_levels(image_size)
     inputs = keras.Input((image_size, image_size, channels), name="images")
     x = inputs
@@ -345,11 +325,6 @@ G_CONDITIONING = ("embedding", "one_hot")
 D_CONDITIONING = ("concat", "projection")
 
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {choices}. Received: `{name}={value!r}`.")
-
-
 def _label_code(labels, num_classes, conditioning, embedding_dim, name):
     """The label as a vector: a learned embedding, or one-hot (Mirza & Osindero 2014)."""
     if conditioning == "one_hot":
@@ -366,9 +341,9 @@ def _conditional_generator(base, latent_dim, num_classes, conditioning, embeddin
 
 
 def _code_size(num_classes, conditioning, embedding_dim):
-    _check_positive_int("num_classes", num_classes)
-    _check_positive_int("embedding_dim", embedding_dim)
-    _check_choice("conditioning", conditioning, G_CONDITIONING)
+    checks.positive_int("num_classes", num_classes)
+    checks.positive_int("embedding_dim", embedding_dim)
+    checks.choice("conditioning", conditioning, G_CONDITIONING)
     return num_classes if conditioning == "one_hot" else embedding_dim
 
 
@@ -380,7 +355,7 @@ def conditional_mlp_generator(output_shape, latent_dim, num_classes, hidden_unit
     (Mirza & Osindero 2014).
     """
     code = _code_size(num_classes, conditioning, embedding_dim)
-    _check_positive_int("latent_dim", latent_dim)
+    checks.positive_int("latent_dim", latent_dim)
     base = mlp_generator(output_shape, latent_dim + code, hidden_units, activation, name=f"{name}_body")
     return _conditional_generator(base, latent_dim, num_classes, conditioning, embedding_dim, name)
 
@@ -389,7 +364,7 @@ def conditional_dcgan_generator(image_size, channels, latent_dim, num_classes, b
                                 conditioning="embedding", embedding_dim=16, name="conditional_dcgan_generator"):
     """`dcgan_generator` fed `[z, code(c)]`: takes `[z, labels]` (labels int32 `[batch]`)."""
     code = _code_size(num_classes, conditioning, embedding_dim)
-    _check_positive_int("latent_dim", latent_dim)
+    checks.positive_int("latent_dim", latent_dim)
     base = dcgan_generator(image_size, channels, latent_dim + code, base_filters, name=f"{name}_body")
     return _conditional_generator(base, latent_dim, num_classes, conditioning, embedding_dim, name)
 
@@ -420,8 +395,8 @@ def conditional_mlp_discriminator(input_shape, num_classes, hidden_units=(128, 1
     computes.
     """
     shape = _shape("input_shape", input_shape)
-    _check_positive_int("num_classes", num_classes)
-    _check_choice("conditioning", conditioning, D_CONDITIONING)
+    checks.positive_int("num_classes", num_classes)
+    checks.choice("conditioning", conditioning, D_CONDITIONING)
     x = keras.Input(shape, name="x")
     labels = keras.Input((), dtype="int32", name="labels")
     flat = keras.layers.Flatten()(x) if len(shape) > 1 else x
@@ -440,9 +415,9 @@ def conditional_dcgan_discriminator(image_size, channels, num_classes, base_filt
     image channels (Mirza & Osindero 2014, as in the keras.io conditional GAN); `"projection"` adds
     `<embed(c), phi(x)>` on the flattened last feature map (Miyato & Koyama 2018).
     """
-    _check_positive_int("channels", channels)
-    _check_positive_int("num_classes", num_classes)
-    _check_choice("conditioning", conditioning, D_CONDITIONING)
+    checks.positive_int("channels", channels)
+    checks.positive_int("num_classes", num_classes)
+    checks.choice("conditioning", conditioning, D_CONDITIONING)
     _dcgan_levels(image_size)
     x = keras.Input((image_size, image_size, channels), name="images")
     labels = keras.Input((), dtype="int32", name="labels")
@@ -466,7 +441,7 @@ def _auxiliary_classifier(body, x, num_classes, name):
 def acgan_mlp_discriminator(input_shape, num_classes, hidden_units=(128, 128), negative_slope=0.2,
                             name="acgan_mlp_discriminator"):
     """`mlp_discriminator` with `1 + num_classes` outputs for `tfgan.ACGAN`; takes `x` alone."""
-    _check_positive_int("num_classes", num_classes)
+    checks.positive_int("num_classes", num_classes)
     body = _features(mlp_discriminator(input_shape, hidden_units, negative_slope, name=f"{name}_base"))
     return _auxiliary_classifier(body, keras.Input(body.inputs[0].shape[1:], name="x"), num_classes, name)
 
@@ -474,7 +449,7 @@ def acgan_mlp_discriminator(input_shape, num_classes, hidden_units=(128, 128), n
 def acgan_dcgan_discriminator(image_size, channels, num_classes, base_filters=64, negative_slope=0.2,
                               name="acgan_dcgan_discriminator"):
     """`dcgan_discriminator` with `1 + num_classes` outputs for `tfgan.ACGAN`; takes images alone."""
-    _check_positive_int("num_classes", num_classes)
+    checks.positive_int("num_classes", num_classes)
     body = _features(dcgan_discriminator(image_size, channels, base_filters, negative_slope, name=f"{name}_base"))
     return _auxiliary_classifier(body, keras.Input(body.inputs[0].shape[1:], name="images"), num_classes, name)
 

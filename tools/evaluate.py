@@ -10,9 +10,14 @@ for `toy1d`: `mean`, `std`, `wasserstein`; for `digits`: `fd`, `kid`, `kid_std`,
 `kl`, `channel_accuracy` (each channel classified by the same classifier; 26,000 samples by default, as in
 PacGAN and VEEGAN); `fid` on InceptionV3 features when
 asked for (--metrics=...,fid) with the weights file at --inception_weights. See docs/evaluation.md.
+
+The flags are checked before TensorFlow is imported; bad input is one line (`error: --name=value: ...`)
+with exit code 1. `--verbosity=0` shows TensorFlow's and absl's own log lines, `--verbosity=1` also the
+traceback of an error.
 """
 
 import json
+import math
 import os
 import sys
 
@@ -20,9 +25,7 @@ from absl import app, flags, logging
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import numpy as np  # noqa: E402
-
-from tfgan import evaluation, features  # noqa: E402
+from tfgan import console, dataset_names  # noqa: E402  (pure Python: TensorFlow is imported after the checks)
 
 FLAGS = flags.FLAGS
 
@@ -44,12 +47,38 @@ class UsageError(ValueError):
     """Bad input: reported as one line, exit code 1."""
 
 
-def make_evaluator():
-    """The Evaluator for the flags; fails at once on a bad name or a missing Inception weights file."""
+def check_flags():
+    """Everything about the flags that needs no TensorFlow; `UsageError` naming the first bad one."""
+    if not FLAGS.generator:
+        raise UsageError("--generator is required: the SavedModel directory tools/train.py exports "
+                         "(WORKDIR/generator).")
+    if not FLAGS.dataset:
+        raise UsageError("--dataset is required: the data the generator was trained on, e.g. ring or digits.")
     try:
-        evaluation.available_metrics(FLAGS.dataset)
+        kind, path, _ = dataset_names.parse(FLAGS.dataset)
     except ValueError as error:
         raise UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
+    if kind == "folder" and not os.path.isdir(path):
+        raise UsageError(f"--dataset={FLAGS.dataset}: {path} is not a directory (expected a folder of images).")
+    if FLAGS.num_samples is not None and FLAGS.num_samples < 2:
+        raise UsageError(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
+    if FLAGS.metrics is not None and not FLAGS.metrics:
+        raise UsageError("--metrics is empty: name at least one metric, or leave it out for all of them.")
+    for name in ("toy_mean", "toy_std"):
+        if not math.isfinite(FLAGS[name].value):
+            raise UsageError(f"--{name}={FLAGS[name].value}: must be a finite number.")
+    if FLAGS.dataset == "toy1d" and FLAGS.toy_std <= 0:
+        raise UsageError(f"--toy_std={FLAGS.toy_std}: the toy data's standard deviation must be positive.")
+    if not os.path.isfile(os.path.join(FLAGS.generator, "saved_model.pb")):
+        what = "no such directory" if not os.path.exists(FLAGS.generator) else \
+            "is not a SavedModel directory (no saved_model.pb in it)"
+        raise UsageError(f"--generator={FLAGS.generator}: {what}; expected tools/train.py's WORKDIR/generator.")
+
+
+def make_evaluator():
+    """The Evaluator for the flags; fails at once on a bad metric name or a missing Inception weights file."""
+    from tfgan import evaluation, features
+
     try:
         evaluation.resolve_metrics(FLAGS.dataset, FLAGS.metrics)
     except ValueError as error:
@@ -65,18 +94,15 @@ def make_evaluator():
 
 
 def evaluate():
-    """Everything the command does, as a dict; raises UsageError on bad input before any sample is drawn."""
-    for name in ("generator", "dataset"):
-        if not getattr(FLAGS, name):
-            raise UsageError(f"--{name} is required.")
+    """Everything the command does after `check_flags`, as a dict; raises UsageError on bad input before
+    any sample is drawn. Imports TensorFlow."""
+    import numpy as np
+
+    from tfgan import evaluation
+
     num_samples = FLAGS.num_samples
     if num_samples is None:
         num_samples = evaluation.default_num_samples(FLAGS.dataset)
-    if num_samples < 2:
-        raise UsageError(f"--num_samples={num_samples}: must be an integer >= 2.")
-    if not os.path.isfile(os.path.join(FLAGS.generator, "saved_model.pb")):
-        raise UsageError(f"--generator={FLAGS.generator}: not a SavedModel directory (expected tools/train.py's "
-                         f"WORKDIR/generator, holding saved_model.pb).")
     evaluator = make_evaluator()
     try:
         sample, shape = evaluation.load_sampler(FLAGS.generator)
@@ -88,17 +114,35 @@ def evaluate():
             **{k: (v if np.isfinite(v) else None) for k, v in results.items()}}
 
 
+def fail(message):
+    """Bad input in one line, exit code 1."""
+    logging.debug("Usage error", exc_info=True)
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_flags(argv):
+    """absl's parsing, with a flag it cannot parse reported in one line."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as error:
+        fail(error)
+
+
 def main(argv):
     if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    try:
+        check_flags()
+    except UsageError as error:
+        fail(error)
+    console.quiet(verbose=FLAGS["verbosity"].present)
     try:
         results = evaluate()
     except UsageError as error:
-        logging.debug("Usage error", exc_info=True)
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+        fail(error)
     print(json.dumps(results))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

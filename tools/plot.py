@@ -10,6 +10,9 @@ Reads WORKDIR/metrics.jsonl and WORKDIR/samples/ (as tools/train.py writes them)
 - `samples.png`: a panel of up to --panels sample plots spread over training: scatter plots over the
   real data for 2-D runs, histograms with D's curve for the 1-D toy, image grids for images.
 Prints the paths written as one JSON object.
+
+Pure Python and matplotlib (no TensorFlow). The flags are checked before matplotlib is imported; bad
+input is one line (`error: --name=value: ...`) with exit code 1.
 """
 
 import json
@@ -17,12 +20,7 @@ import math
 import os
 import sys
 
-from absl import app, flags
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from absl import app, flags, logging
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A tools/train.py working directory (holding metrics.jsonl, samples/).")
@@ -34,6 +32,16 @@ TRAINING_KEYS = (("d_loss", "g_loss"), ("d_real", "d_fake"))
 
 class UsageError(ValueError):
     """Bad input: reported as one line, exit code 1."""
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend, imported when the first plot is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def read_records(path):
@@ -55,6 +63,7 @@ def read_records(path):
 
 
 def plot_training(training, warnings, path):
+    plt = pyplot()
     figure, axes = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     for ax, keys, label in zip(axes, TRAINING_KEYS, ("loss", "D output (mean)")):
         for key in keys:
@@ -75,6 +84,7 @@ def plot_training(training, warnings, path):
 
 
 def plot_evaluations(evaluations, path):
+    plt = pyplot()
     keys = [k for k in evaluations[0] if k != "step" and isinstance(evaluations[0][k], (int, float))]
     cols = min(3, len(keys))
     rows = math.ceil(len(keys) / cols)
@@ -94,6 +104,7 @@ def plot_evaluations(evaluations, path):
 
 def plot_samples(directory, panels, path):
     """A panel of the sample PNGs SampleGrid wrote, `panels` of them evenly spread over the steps."""
+    plt = pyplot()
     names = sorted(n for n in os.listdir(directory) if n.startswith("step_") and n.endswith(".png"))
     if not names:
         return False
@@ -114,10 +125,13 @@ def plot_samples(directory, panels, path):
     return True
 
 
-def plot(workdir, output, panels):
-    """Writes the PNGs of a run; returns {name: path}."""
-    metrics_path = os.path.join(workdir, "metrics.jsonl")
-    if not os.path.isfile(metrics_path):
+def check(workdir, output, panels):
+    """`UsageError` naming the first bad argument; creates `output`."""
+    if not workdir:
+        raise UsageError("--workdir is required: a tools/train.py working directory.")
+    if not os.path.isdir(workdir):
+        raise UsageError(f"--workdir={workdir}: no such directory.")
+    if not os.path.isfile(os.path.join(workdir, "metrics.jsonl")):
         raise UsageError(f"--workdir={workdir}: no metrics.jsonl there (expected a tools/train.py working directory).")
     if panels < 1:
         raise UsageError(f"--panels={panels}: must be a positive integer.")
@@ -125,6 +139,12 @@ def plot(workdir, output, panels):
         os.makedirs(output, exist_ok=True)
     except OSError as error:
         raise UsageError(f"--output={output}: cannot write there ({error.strerror}).") from None
+
+
+def plot(workdir, output, panels):
+    """Writes the PNGs of a run; returns {name: path}."""
+    check(workdir, output, panels)
+    metrics_path = os.path.join(workdir, "metrics.jsonl")
     training, evaluations, warnings = read_records(metrics_path)
     written = {}
     if training:
@@ -139,18 +159,30 @@ def plot(workdir, output, panels):
     return written
 
 
+def fail(message):
+    """Bad input in one line, exit code 1."""
+    logging.debug("Usage error", exc_info=True)
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_flags(argv):
+    """absl's parsing, with a flag it cannot parse reported in one line."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as error:
+        fail(error)
+
+
 def main(argv):
     if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+        fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
-        if not FLAGS.workdir:
-            raise UsageError("--workdir is required.")
-        written = plot(FLAGS.workdir, FLAGS.output or os.path.join(FLAGS.workdir, "plots"), FLAGS.panels)
+        written = plot(FLAGS.workdir, FLAGS.output or os.path.join(FLAGS.workdir or ".", "plots"), FLAGS.panels)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+        fail(error)
     print(json.dumps(written))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

@@ -16,20 +16,24 @@ For a conditional generator (one whose signatures take `labels`) it writes a cla
 `--per_class` samples for each class (2-D samples: a scatter coloured by class). With `--dataset` it
 also prints how often the samples land on the class asked for: within 3 std of the mode for
 `ring` / `grid`, the shipped classifier's prediction for `digits`.
+
+The flags are checked before TensorFlow is imported; bad input is one line (`error: --name=value: ...`)
+with exit code 1. `--verbosity=0` shows TensorFlow's and absl's own log lines, `--verbosity=1` also the
+traceback of an error.
 """
 
 import json
 import os
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-import tfgan  # noqa: E402
+import tfgan  # noqa: E402  (lazy: its TensorFlow modules load when first used, after the checks)
+from tfgan import console  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -55,6 +59,8 @@ def latent_dim(generator):
 
 def draw_noise(generator, n, seed):
     """z as the generator was trained on: N(0, I), or U(-1, 1) when the export says so."""
+    import tensorflow as tf
+
     rng = np.random.default_rng(seed)
     shape = (n, latent_dim(generator))
     uniform = bool(getattr(generator, "uniform_noise", tf.constant(False)).numpy())
@@ -80,6 +86,8 @@ def interpolate(a, b, steps, method):
 
 def generate(generator, z):
     """The SavedModel's output for `z`: uint8 images or float samples."""
+    import tensorflow as tf
+
     outputs = generator.signatures["serving_default"](z=tf.constant(z))
     return next(iter(outputs.values())).numpy()
 
@@ -97,6 +105,8 @@ def image_strip(images):
 
 def write_picture(path, outputs):
     """A PNG of uint8 images (grid or strip) or a scatter of 2-D samples; other vectors get none."""
+    import tensorflow as tf
+
     if outputs.dtype == np.uint8:
         tf.io.write_file(path, tf.io.encode_png(outputs))
         return path
@@ -141,6 +151,8 @@ def class_grid(generator, per_class=8, seed=0, min_pixels=32):
     for image generators, or a matplotlib scatter coloured by class for 2-D ones; `outputs` the raw
     samples (uint8 images or float points) and `labels` their classes, class by class.
     """
+    import tensorflow as tf
+
     num_classes = int(generator.num_classes.numpy())
     labels = np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
     outputs = generator.signatures["sample"](n=tf.constant(len(labels)), seed=tf.constant(seed),
@@ -163,6 +175,8 @@ def score(outputs, labels, dataset):
 
 def write_class_grid(generator):
     """One row per class to --output, scored against --dataset when given; returns the JSON summary."""
+    import tensorflow as tf
+
     output = FLAGS.output or os.path.join(os.path.dirname(os.path.abspath(FLAGS.generator)), "class_grid.png")
     picture, outputs, labels = class_grid(generator, FLAGS.per_class, FLAGS.seed)
     if isinstance(picture, np.ndarray):
@@ -175,27 +189,68 @@ def write_class_grid(generator):
     return summary
 
 
+class UsageError(ValueError):
+    """Bad input: reported as one line, exit code 1."""
+
+
+def check_flags():
+    """Everything about the flags that needs no TensorFlow; `UsageError` naming the first bad one."""
+    if not FLAGS.generator:
+        raise UsageError("--generator is required: the SavedModel directory tools/train.py exports "
+                         "(WORKDIR/generator).")
+    for name, minimum in (("num_samples", 1), ("interpolation_steps", 2), ("per_class", 1)):
+        if FLAGS[name].value < minimum:
+            raise UsageError(f"--{name}={FLAGS[name].value}: must be at least {minimum}.")
+    if not os.path.isfile(os.path.join(FLAGS.generator, "saved_model.pb")):
+        what = "no such directory" if not os.path.exists(FLAGS.generator) else \
+            "is not a SavedModel directory (no saved_model.pb in it)"
+        raise UsageError(f"--generator={FLAGS.generator}: {what}; expected tools/train.py's WORKDIR/generator.")
+    if FLAGS.output_dir and os.path.exists(FLAGS.output_dir) and not os.path.isdir(FLAGS.output_dir):
+        raise UsageError(f"--output_dir={FLAGS.output_dir}: is a file, not a directory.")
+    if FLAGS.output:
+        parent = os.path.dirname(os.path.abspath(FLAGS.output))
+        if not os.path.isdir(parent):
+            raise UsageError(f"--output={FLAGS.output}: its directory {parent} does not exist.")
+        if os.path.isdir(FLAGS.output):
+            raise UsageError(f"--output={FLAGS.output}: is a directory; name the PNG file to write.")
+
+
+def fail(message):
+    """Bad input in one line, exit code 1."""
+    logging.debug("Usage error", exc_info=True)
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_flags(argv):
+    """absl's parsing, with a flag it cannot parse reported in one line."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as error:
+        fail(error)
+
+
 def main(argv):
     if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    for name in ("num_samples", "interpolation_steps", "per_class"):
-        if getattr(FLAGS, name) < (2 if name == "interpolation_steps" else 1):
-            sys.exit(f"error: --{name}={getattr(FLAGS, name)}: must be at least "
-                     f"{2 if name == 'interpolation_steps' else 1}.")
+        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    try:
+        check_flags()
+    except UsageError as error:
+        fail(error)
+    console.quiet(verbose=FLAGS["verbosity"].present)
     try:
         generator = tfgan.export.load_generator(FLAGS.generator)
     except (ValueError, OSError) as error:
-        sys.exit(f"error: {error}")
+        fail(f"--generator={FLAGS.generator}: cannot be loaded ({error}).")
     if is_conditional(generator):
         print(json.dumps(write_class_grid(generator)))
         return
     if "z" not in generator.signatures["serving_default"].structured_input_signature[1]:
-        sys.exit(f"error: --generator={FLAGS.generator} has no `z` input in serving_default; expected a tfgan export.")
+        fail(f"--generator={FLAGS.generator} has no `z` input in serving_default; expected a tfgan export.")
     output_dir = FLAGS.output_dir or os.path.join(os.path.dirname(os.path.abspath(FLAGS.generator)), "sampled")
     paths = sample(generator, output_dir, FLAGS.num_samples, FLAGS.interpolation_steps, FLAGS.seed)
     print(json.dumps({"written": paths}))
 
 
 if __name__ == "__main__":
-    flags.mark_flag_as_required("generator")
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

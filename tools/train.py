@@ -19,9 +19,12 @@ from absl import app, flags, logging
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from tfgan import console, recipes  # noqa: E402  (pure Python: TensorFlow is imported only to train)
+from tfgan.recipes.workdir import Workdir, WorkdirError  # noqa: E402
 
 recipes.define_flags()
 flags.DEFINE_string("workdir", None, "Directory for checkpoints, samples, logs, metrics and the export.")
+flags.DEFINE_bool("allow_config_change", False, "Resume a workdir with settings that change the model, data, loss or "
+                  "batch it was trained with (otherwise refused, naming each setting).")
 FLAGS = flags.FLAGS
 
 
@@ -50,14 +53,21 @@ def main(argv):
         fail(error.flag)
     if not FLAGS.workdir:
         fail("--workdir is required: the directory for checkpoints, samples, logs, metrics and the export.")
+    workdir = Workdir(FLAGS.workdir)
+    try:
+        workdir.check_writable()
+        if "TF_CONFIG" not in os.environ:  # a multi-worker job's chief takes the lock once it knows it is chief
+            workdir.lock()
+    except WorkdirError as error:
+        fail(str(error))
     console.quiet(verbose=FLAGS["verbosity"].present)
-    from tfgan import training  # imports TensorFlow
+    from tfgan.recipes import training  # imports TensorFlow
 
     try:
-        model = training.train(recipe, FLAGS.workdir)
+        model = training.train(recipe, workdir, allow_config_change=FLAGS.allow_config_change)
     except recipes.RecipeError as error:
         fail(error.flag)
-    except (training.WorkdirError, training.TrainingStopped) as error:
+    except (WorkdirError, training.TrainingStopped) as error:
         fail(str(error))
     workdir = os.path.abspath(FLAGS.workdir)
     print(json.dumps({"step": int(model.step_counter.numpy()), "generator": os.path.join(workdir, "generator"),

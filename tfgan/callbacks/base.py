@@ -27,15 +27,15 @@ class PeriodicCallback(keras.callbacks.Callback):
     def __init__(self, every):
         super().__init__()
         self.every = checks.positive_int("every", every)
-        self._last_step = 0
+        self._checked_step = 0
 
     def on_train_begin(self, logs=None):
-        self._last_step = model_step(self.model)
+        self._checked_step = model_step(self.model)
 
     def due(self, step):
         """Whether a multiple of `every` was reached since the last call (call it once per batch end)."""
-        crossed = step // self.every > self._last_step // self.every
-        self._last_step = step
+        crossed = step // self.every > self._checked_step // self.every
+        self._checked_step = step
         return crossed
 
 

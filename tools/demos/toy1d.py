@@ -4,7 +4,8 @@ r"""The 1-D toy of Prince, Understanding Deep Learning, ch. 15, trained with tfg
 
 Writes two figures and prints their numbers as JSON:
 - `toy1d.png` (figure 15.1): x = z + theta with theta from 3.0 against data N(5, 1); histograms and the
-  discriminator's sigmoid at a few steps (D first trained alone for 300 steps) (it flattens as theta reaches the data), and theta over steps.
+  discriminator's output (`loss.d_output`, its sigmoid) at a few steps, D first trained alone for 300 steps
+  (it flattens as theta reaches the data), and theta over steps.
 - `minimax_vs_non_saturating.png`: from theta = -3 with a discriminator first trained to confidence, the
   saturating minimax loss log(1 - D(G(z))) gives G almost no gradient and theta stalls, while the
   non-saturating -log D(G(z)) moves theta to the data (Goodfellow et al. 2014, sec. 3). G uses plain SGD
@@ -42,7 +43,7 @@ def theta_of(gan):
 
 
 def d_curve(gan, xs):
-    return gan.adversarial_loss.output(gan.discriminate(xs[:, None], training=False)).numpy().ravel()
+    return gan.adversarial_loss.d_output(gan.discriminate(xs[:, None], training=False)).numpy().ravel()
 
 
 def train_for(gan, dataset, steps):

@@ -1,22 +1,5 @@
-"""Recipes: every setting of a training job in one typed object, its defaults stated once.
-
-A recipe is a `Recipe` (a frozen dataclass). `load("wgan_gp_grid")` or `load("flags/wgan_gp_grid.flags",
-train_steps=500)` reads a flagfile (absl's format: `--name=value` lines, `--flagfile=` includes)
-into one; `check(recipe)` is the one place where allowed values are checked, before TensorFlow is
-imported; `build(recipe)` returns the model, the dataset and the callbacks in the right order, and
-`train(recipe, workdir)` does everything `tools/train.py` does (checkpoints, resume, samples, metrics,
-export) and returns the trained model. `tools/train.py` defines one flag per field with
-`define_flags`, so the tool and the library read the same flagfiles the same way.
-
-This module is pure Python: `build` and `train` import `tfgan.training` (and TensorFlow) when called.
-
-Example:
-
-```python
-recipe = tfgan.recipes.load("nsgan_ring", train_steps=2000, seed=3)
-model = tfgan.recipes.train(recipe, "runs/nsgan_ring_s3")
-```
-"""
+"""A recipe's settings: the `Recipe` dataclass (every default stated once), the one `check` of its
+values, and reading it from flagfiles or absl flags. Pure Python: nothing here imports TensorFlow."""
 
 import dataclasses
 import math
@@ -27,7 +10,7 @@ from absl import flags as absl_flags
 
 from tfgan import checks, dataset_names
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECIPES_DIR = os.path.join(ROOT, "flags")
 
 # Allowed values (the library's own tables, written out here so that a recipe is checked without
@@ -66,7 +49,9 @@ class Recipe:
 
     # --- data
     dataset: str = _setting("digits", "toy1d, ring, grid, digits, tfds:NAME[:SPLIT] or folder:PATH.")
-    data_dir: typing.Optional[str] = _setting(None, "tensorflow-datasets data directory (for tfds: data sets).")
+    data_dir: typing.Optional[str] = _setting(None, "tensorflow-datasets data directory (for tfds: data sets).",
+                                              run=True)
+    max_examples: int = _setting(0, "Train on the first N examples of the data set only (0: all of them).")
     image_size: int = _setting(0, "Resize images to this size (0: the data's own).")
     channels: int = _setting(0, "Image channels (0: the data's own).")
     toy_mean: float = _setting(5.0, "Mean of the toy1d data N(mean, std).")
@@ -250,7 +235,7 @@ def _check_field(recipe, field):
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch", "embedding_dim", "pack",
             "penalty_every", "swap_steps")
-NON_NEGATIVE = ("image_size", "channels", "seed", "max_nan_steps", "steps_per_execution", "lr_decay_steps",
+NON_NEGATIVE = ("max_examples", "image_size", "channels", "seed", "max_nan_steps", "steps_per_execution", "lr_decay_steps",
                 "eval_every", "label_decay_steps", "instance_noise_steps", "replay_size", "swap_every", "ema_start",
                 "d_fourier_features")
 
@@ -382,7 +367,8 @@ def _coerce(name, value):
         try:
             return tuple(item(v) for v in value)
         except (TypeError, ValueError):
-            _fail(name, value, f"expected a comma-separated list of {item.__name__}s.")
+            _fail(name, _flag_text(value), "expected positive integers, e.g. 128,128." if item is int
+                  else "expected a comma-separated list of names.")
     if _base_type(field) is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
@@ -488,23 +474,3 @@ def load(path_or_name, **overrides):
     except absl_flags.Error as error:
         raise RecipeError("flagfile", path_or_name, str(error)) from None
     return from_flags(flag_values).replace(**overrides)
-
-
-# ---------------------------------------------------------------- what is built from a recipe
-
-def build(recipe, workdir=None):
-    """`(model, dataset, callbacks)` for `recipe`: the compiled model, its endless dataset, and the
-    callbacks to pass to `model.fit` in the order they must run (tricks before anything that reads
-    the weights; with a `workdir`, also the loggers, samples, evaluation and checkpoints there).
-    Imports TensorFlow."""
-    from tfgan import training
-
-    return training.build(check(recipe), workdir)
-
-
-def train(recipe, workdir):
-    """Trains `recipe` in `workdir` as `tools/train.py` does (resuming what is there) and returns the
-    model. Imports TensorFlow."""
-    from tfgan import training
-
-    return training.train(check(recipe), workdir)

@@ -6,6 +6,7 @@ callbacks of a workdir; `train` resumes, trains and exports. `tfgan.recipes.buil
 import dataclasses
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -17,17 +18,15 @@ from absl import logging
 
 from tfgan import callbacks as callbacks_lib
 from tfgan import data as data_lib
-from tfgan import distribute, export, models, nets, penalties, recipes, tricks
+from tfgan import constraints, distribute, export, models, nets, penalties, tricks
 from tfgan.evaluation import Evaluator, metric_outputs, resolve_metrics
-from tfgan.recipes import RecipeError
+from tfgan.recipes import config
+from tfgan.recipes.config import RecipeError
+from tfgan.recipes.workdir import Workdir, WorkdirError  # noqa: F401  (WorkdirError: part of this module's API)
 
 
 class TrainingStopped(RuntimeError):
     """Training ended early (the NaN guard); the message names the last good checkpoint."""
-
-
-class WorkdirError(ValueError):
-    """A workdir that cannot be used as it is (nothing in it was changed)."""
 
 
 @dataclasses.dataclass
@@ -55,11 +54,12 @@ def data_info(recipe):
 
 def dataset(recipe, step=0):
     """The endless training dataset: batches of `batch_size * d_steps`, (samples, labels) for the
-    conditional models; shuffled from `seed + step`, so a resumed run does not replay its data."""
-    ds, _ = data_lib.load(recipe.dataset, recipe.batch_size, d_steps=recipe.d_steps, seed=recipe.seed + step,
+    conditional models, in an order fixed by `seed`; from `step` on, the batches an uninterrupted run
+    would see from that step (so a resumed run continues the same stream)."""
+    ds, _ = data_lib.load(recipe.dataset, recipe.batch_size, d_steps=recipe.d_steps, seed=recipe.seed,
                           labels=recipe.model != "gan", image_size=recipe.image_size or None,
                           channels=recipe.channels or None, toy_mean=recipe.toy_mean, toy_std=recipe.toy_std,
-                          data_dir=recipe.data_dir)
+                          data_dir=recipe.data_dir, start_batch=step, max_examples=recipe.max_examples)
     return ds
 
 
@@ -195,7 +195,7 @@ def model(recipe, info):
         generator, discriminator = distribute.sync_batchnorm(generator), distribute.sync_batchnorm(discriminator)
     args = dict(loss=recipe.loss, d_steps=recipe.d_steps, g_steps=recipe.g_steps, noise=recipe.noise,
                 seed=recipe.seed, concat_real_fake=recipe.concat_real_fake, penalty=penalty(recipe),
-                d_constraint=tfgan_weight_clip(recipe))
+                d_constraint=weight_clip(recipe))
     if recipe.model == "gan":
         gan = models.GAN(generator, discriminator, recipe.latent_dim, pack=recipe.pack, **args)
     elif recipe.model == "acgan":
@@ -208,14 +208,14 @@ def model(recipe, info):
                                       recipe.d_steps),
                 g_optimizer=optimizer(recipe, recipe.g_optimizer, recipe.g_lr, recipe.g_beta1, recipe.g_beta2,
                                       recipe.g_steps),
-                jit_compile=recipe.jit_compile, steps_per_execution=steps_per_execution(recipe))
+                # Keras turns XLA off under op determinism (and warns): say so here instead.
+                jit_compile=recipe.jit_compile and not recipe.deterministic,
+                steps_per_execution=steps_per_execution(recipe))
     return gan
 
 
-def tfgan_weight_clip(recipe):
-    from tfgan.constraints import WeightClip
-
-    return WeightClip(recipe.clip) if recipe.clip > 0 else None
+def weight_clip(recipe):
+    return constraints.WeightClip(recipe.clip) if recipe.clip > 0 else None
 
 
 def trick_callbacks(recipe, gan):
@@ -244,7 +244,7 @@ def trick_callbacks(recipe, gan):
     if recipe.critic_schedule:
         made.append(("critic_schedule", lambda: tricks.DStepsSchedule(tricks.CriticSchedule(steps=recipe.d_steps))))
     if recipe.d_steps_schedule:
-        boundaries, values = recipes.parse_d_steps_schedule(recipe.d_steps_schedule)
+        boundaries, values = config.parse_d_steps_schedule(recipe.d_steps_schedule)
         made.append(("d_steps_schedule", lambda: tricks.DStepsSchedule(
             keras.optimizers.schedules.PiecewiseConstantDecay([b - 1 for b in boundaries], values))))
     if recipe.swap_every:
@@ -265,28 +265,6 @@ def trick_callbacks(recipe, gan):
 
 
 # ---------------------------------------------------------------- the callbacks of a workdir
-
-class Workdir:
-    """The paths of a training job's outputs."""
-
-    def __init__(self, path):
-        self.path = os.path.abspath(path)
-        self.checkpoints = os.path.join(self.path, "checkpoints")
-        self.samples = os.path.join(self.path, "samples")
-        self.logs = os.path.join(self.path, "logs")
-        self.metrics = os.path.join(self.path, "metrics.jsonl")
-        self.generator = os.path.join(self.path, "generator")
-
-    def check_writable(self):
-        try:
-            os.makedirs(self.path, exist_ok=True)
-            probe = os.path.join(self.path, ".write_test")
-            with open(probe, "w") as f:
-                f.write("ok")
-            os.remove(probe)
-        except OSError as error:
-            raise WorkdirError(f"--workdir={self.path}: cannot write there ({error.strerror}).") from None
-
 
 def checkpoint_directory(workdir, strategy):
     """WORKDIR/checkpoints for the chief; every worker of a multi-worker job must save too (the save
@@ -400,45 +378,91 @@ class ProgressLine(keras.callbacks.Callback):
               flush=True)
 
 
-def _restore(checkpoint, workdir, gan):
-    """Every worker restores the chief's latest checkpoint (a shared workdir, as TF's multi-worker
-    guide assumes), so all of them resume from the same step; returns its path or None."""
-    try:
-        chief = tf.train.latest_checkpoint(workdir.checkpoints)
-        if chief and checkpoint.directory != os.path.dirname(chief):
-            checkpoint.manager().checkpoint.restore(chief).assert_existing_objects_matched()
-            return chief
-        return checkpoint.restore()
-    except (tf.errors.DataLossError, tf.errors.OutOfRangeError, IndexError) as error:  # cut short: IndexError
-        raise WorkdirError(f"--workdir={workdir.path}: its latest checkpoint is damaged and cannot be read; it is "
-                           f"kept as it is. Move it out of {workdir.checkpoints} or use another --workdir.") from error
-    except (AssertionError, ValueError, tf.errors.OpError) as error:
-        raise WorkdirError(f"--workdir={workdir.path} holds a checkpoint of a different model; it is kept as it is. "
-                           f"Use another --workdir or the flags that made it. ({type(error).__name__})") from None
+# Errors of reading a checkpoint whose files are cut short or garbled (IndexError: a cut index).
+DAMAGED = (tf.errors.DataLossError, tf.errors.OutOfRangeError, IndexError)
 
 
-def train(recipe, workdir, progress=True):
-    """See `tfgan.recipes.train`; `progress` prints a line every `steps_per_epoch` steps (and the
-    resume) to stderr when `verbose` is 2."""
-    info = data_info(recipe)
-    workdir = Workdir(workdir)
-    workdir.check_writable()
-    strategy = _runtime(recipe)
-    gan, made = _model_and_tricks(recipe, info, strategy)
-    checkpoint = callbacks_lib.TrainingCheckpoint(checkpoint_directory(workdir, strategy), recipe.checkpoint_every,
-                                                  recipe.keep_checkpoints)
-    checkpoint.set_model(gan)
-    restored = _restore(checkpoint, workdir, gan)
-    step = callbacks_lib.model_step(gan)
-    say = progress and recipe.verbose == 2
-    if restored and say:
-        print(f"Resumed from {restored} (step {step}).", file=sys.stderr, flush=True)
-    chief = distribute.is_chief(strategy)
-    if step < recipe.train_steps:
-        _fit(recipe, info, workdir, gan, made, checkpoint, step, chief, say)
+def _restore(checkpoint, workdir, gan, chief):
+    """Restores the newest readable checkpoint of the workdir, found by listing its files; returns it
+    or None. A damaged one (cut short, garbled) is set aside with a warning and the one before it
+    restored; a checkpoint of another model stops the run, nothing changed. Every worker of a
+    multi-worker job restores the chief's checkpoint (a shared workdir), so they resume together."""
+    found = workdir.list_checkpoints()
+    restored = None
+    for candidate in found:
+        try:
+            tf.train.Checkpoint(**gan.training_state()).restore(candidate.prefix).assert_existing_objects_matched()
+        except DAMAGED as error:
+            if not chief:
+                raise WorkdirError(f"--workdir={workdir.path}: {candidate.prefix} cannot be read.") from error
+            logging.warning("%s is damaged (%s); it is set aside as damaged-%s.* and the checkpoint before it "
+                            "restored.", candidate.prefix, type(error).__name__, os.path.basename(candidate.prefix))
+            workdir.set_aside(candidate)
+            continue
+        except (AssertionError, ValueError, tf.errors.OpError) as error:
+            raise WorkdirError(f"--workdir={workdir.path} holds a checkpoint of a different model ("
+                               f"{candidate.prefix}); it is kept as it is. Use another --workdir or the settings "
+                               f"that made it. ({type(error).__name__})") from None
+        restored = candidate
+        break
     if chief:
-        export.export_generator(gan, workdir.generator)
+        workdir.write_checkpoint_state([c for c in found if restored and c.step <= restored.step])
+    checkpoint.manager()  # reads the state file just written
+    return restored
+
+
+def train(recipe, workdir, progress=True, allow_config_change=False):
+    """See `tfgan.recipes.train`; `workdir` is a path or a `Workdir` (perhaps locked already). With
+    `progress`, says on stderr where a resumed run starts and, when `verbose` is 2, prints a progress
+    line every `steps_per_epoch` steps."""
+    workdir = workdir if isinstance(workdir, Workdir) else Workdir(workdir)
+    workdir.check_writable()
+    info = data_info(recipe)
+    strategy = _runtime(recipe)
+    chief = distribute.is_chief(strategy)
+    if chief:  # only the chief writes the shared outputs; it alone holds the lock
+        workdir.lock()
+    try:
+        if chief:
+            workdir.check_config(recipe, allow_config_change)
+            workdir.clean()
+        gan, made = _model_and_tricks(recipe, info, strategy)
+        checkpoint = callbacks_lib.TrainingCheckpoint(checkpoint_directory(workdir, strategy),
+                                                      recipe.checkpoint_every, recipe.keep_checkpoints)
+        checkpoint.set_model(gan)
+        restored = _restore(checkpoint, workdir, gan, chief)
+        step = callbacks_lib.model_step(gan)
+        if restored and progress:
+            print(f"Resumed from {restored.prefix} (step {step}).", file=sys.stderr, flush=True)
+        try:
+            if step < recipe.train_steps:
+                _fit(recipe, info, workdir, gan, made, checkpoint, step, chief, progress and recipe.verbose == 2)
+            if chief:
+                export.export_generator(gan, workdir.generator)
+        except (OSError, tf.errors.ResourceExhaustedError, tf.errors.PermissionDeniedError,
+                tf.errors.FailedPreconditionError, tf.errors.UnknownError, tf.errors.InternalError) as error:
+            _disk_fault(error, workdir)
+    finally:
+        workdir.unlock()
     return gan
+
+
+def _disk_fault(error, workdir):
+    """Turns a failed write (disk full, read-only, a path in the way) into one line naming the path
+    and the last good checkpoint; anything else is raised as it is."""
+    text = getattr(error, "strerror", None) or getattr(error, "message", None) or str(error)
+    path = getattr(error, "filename", None) or ""
+    if not isinstance(error, OSError) and not any(
+            word in text for word in ("No space left", "Read-only file system", "Is a directory", "Permission denied",
+                                      "Not a directory", "Disk quota")):
+        raise error
+    # TensorFlow's messages wrap the path and reason in its own markup: "{{function_node ...}} ... [Op:SaveV2]".
+    text = re.sub(r"\{\{[^}]*\}\}|\[Op:[^\]]*\]", "", text.strip().splitlines()[0]).strip()
+    last = workdir.list_checkpoints()
+    kept = f"the last good checkpoint is {last[0].prefix}" if last else "no checkpoint was written yet"
+    where = f" {path}" if path else ""
+    raise WorkdirError(f"--workdir={workdir.path}: writing{where} failed: {text}; {kept}; run again once it can be "
+                       f"written to resume.") from error
 
 
 def _fit(recipe, info, workdir, gan, made, checkpoint, step, chief, say):
