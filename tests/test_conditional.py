@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import tfgan
-from conftest import ROOT
+from conftest import ROOT, run_train
 
 C = 4
 
@@ -279,8 +279,7 @@ def test_short_labelled_grid_run_puts_samples_at_the_requested_mode():
 
 
 def run_tool(*args):
-    return subprocess.run([sys.executable, os.path.join(ROOT, "tools", "train.py"), *args], capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=600)
+    return run_train(*args, check=False)
 
 
 def test_conditional_train_tool_refuses_unlabelled_data(tmp_path):

@@ -7,17 +7,9 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_train
 
 TRAIN = os.path.join(ROOT, "tools", "train.py")
-
-
-def run_train(*args, check=True):
-    result = subprocess.run([sys.executable, TRAIN, *args], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)
-    if check and result.returncode != 0:
-        raise AssertionError(result.stderr[-3000:])
-    return result
 
 
 def steps_logged(workdir):
@@ -80,10 +72,12 @@ def test_empty_folder_is_rejected(tmp_path):
 
 
 def test_checkpoint_of_another_model_is_not_overwritten(tmp_path):
+    """A workdir of an earlier version (no config.json) whose checkpoint another model cannot restore."""
     workdir = str(tmp_path / "run")
     common = ["--dataset=ring", "--latent_dim=4", "--batch_size=8", f"--workdir={workdir}", "--verbose=0",
-              "--train_steps=2", "--checkpoint_every=2"]
+              "--train_steps=2", "--checkpoint_every=2", "--nojit_compile"]
     run_train(*common, "--g_hidden=16", "--d_hidden=16")
+    os.remove(os.path.join(workdir, "config.json"))
     before = sorted(os.listdir(os.path.join(workdir, "checkpoints")))
     result = run_train(*common, "--g_hidden=32", "--d_hidden=16", check=False)
     assert result.returncode != 0 and "different model" in result.stderr and "Traceback" not in result.stderr

@@ -54,12 +54,13 @@ def main(argv):
     if not FLAGS.workdir:
         fail("--workdir is required: the directory for checkpoints, samples, logs, metrics and the export.")
     workdir = Workdir(FLAGS.workdir)
-    try:
-        workdir.check_writable()
-        if "TF_CONFIG" not in os.environ:  # a multi-worker job's chief takes the lock once it knows it is chief
-            workdir.lock()
-    except WorkdirError as error:
-        fail(str(error))
+    if os.path.isdir(workdir.path):  # a workdir in use or trained with other settings is refused at once
+        try:
+            if "TF_CONFIG" not in os.environ:  # a multi-worker job's chief locks once it knows it is the chief
+                workdir.lock()
+            workdir.check_config(recipe, FLAGS.allow_config_change, save=False)
+        except WorkdirError as error:
+            fail(str(error))
     console.quiet(verbose=FLAGS["verbosity"].present)
     from tfgan.recipes import training  # imports TensorFlow
 

@@ -416,8 +416,8 @@ def train(recipe, workdir, progress=True, allow_config_change=False):
     `progress`, says on stderr where a resumed run starts and, when `verbose` is 2, prints a progress
     line every `steps_per_epoch` steps."""
     workdir = workdir if isinstance(workdir, Workdir) else Workdir(workdir)
+    info = data_info(recipe)  # bad data fails here, before the workdir is made
     workdir.check_writable()
-    info = data_info(recipe)
     strategy = _runtime(recipe)
     chief = distribute.is_chief(strategy)
     if chief:  # only the chief writes the shared outputs; it alone holds the lock

@@ -98,10 +98,11 @@ class Workdir:
 
     # ---------------------------------------------------------------- configuration
 
-    def check_config(self, recipe, allow_change=False):
+    def check_config(self, recipe, allow_change=False, save=True):
         """Saves the recipe at the first run; on a resume, refuses a recipe that changes a setting a
         resumed run may not change (the model, data, loss, batch ...), naming each one and both values.
-        With `allow_change` the new recipe is accepted (a warning lists the changes) and saved."""
+        With `allow_change` the new recipe is accepted (a warning lists the changes) and saved; with
+        `save=False` it is only compared."""
         current = dataclasses.asdict(recipe)
         if os.path.exists(self.config):
             try:
@@ -117,12 +118,13 @@ class Workdir:
                                    for name, old, new in changed)
                 self.fail(f"was trained with other settings: {listed}. Use the workdir's settings, another "
                           f"--workdir, or --allow_config_change to continue with the new ones.")
-            if changed:
+            if changed and save:
                 logging.warning("--allow_config_change: continuing %s with %s", self.path,
                                 ", ".join(f"--{n}={_text(new)} (was {_text(old)})" for n, old, new in changed))
             if saved == current:
                 return
-        _write_json(self.config, {"recipe": current})
+        if save:
+            _write_json(self.config, {"recipe": current})
 
     # ---------------------------------------------------------------- checkpoints
 
