@@ -21,7 +21,16 @@ def quiet(verbose=False):
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     absl_logging.set_verbosity(absl_logging.WARNING)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    absl_logging.get_absl_handler().addFilter(_LibraryWarnings())
     import_tensorflow()
+
+
+class _LibraryWarnings(logging.Filter):
+    """Drops the warnings TensorFlow's own libraries log through absl (tensorflow-datasets' "Variant
+    folder ... has no dataset_info.json" before the one-line error that explains it), keeps tfgan's."""
+
+    def filter(self, record):
+        return record.levelno >= logging.ERROR or f"{os.sep}tensorflow_datasets{os.sep}" not in record.pathname
 
 
 def import_tensorflow():
