@@ -5,7 +5,7 @@ r"""The 2-D table: recipes on `ring` and `grid` over several seeds, next to the 
 
 Each run is `tools/train.py --flagfile=flags/<recipe>_<dataset>.flags --seed=S` in its own workdir
 (existing finished runs are reused), evaluated on 2,500 samples from its exported generator with
-`tfgan.metrics.mode_coverage` (as DESIGN.md defines it). Writes `results.json`, `table.md` (modes /
+`tfgan.metrics.mode_coverage` (as docs/evaluation.md defines it). Writes `results.json`, `table.md` (modes /
 high-quality % / KL as mean +- std and per seed, with CPU minutes, next to PacGAN's and VEEGAN's Table 1)
 and `scatter.png` (one panel per recipe and data set, seed 0). Recipes whose flagfile is missing are
 skipped with a note.
