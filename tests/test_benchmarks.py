@@ -41,6 +41,7 @@ def usage_error(script, *args):
     return lines[0]
 
 
+@pytest.mark.slow  # trains through subprocesses: 1-3 CPU minutes
 def test_bench_reports_the_default_path_and_both_hand_written_loops():
     result = run_tool("benchmarks/bench.py", "--cases=dcgan_digits", "--steps=3", "--repeats=1", "--warmup=1",
                       "--batch_size=8", "--json")
@@ -111,6 +112,7 @@ def test_handwritten_step_does_the_library_steps_arithmetic(jit_compile):
         np.testing.assert_allclose(by_hand, library, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # trains through subprocesses: 1-3 CPU minutes
 def test_benchmark_2d_table_scores_each_run_and_lists_the_published_numbers(tmp_path):
     result = run_tool("benchmarks/benchmark_2d.py", "--recipes=nsgan,nope", "--datasets=ring", "--seeds=0,1",
                       "--train_steps=5", f"--outdir={tmp_path}")
@@ -134,6 +136,7 @@ def test_benchmark_2d_table_scores_each_run_and_lists_the_published_numbers(tmp_
     assert not (tmp_path / "nsgan_ring_s2").exists()
 
 
+@pytest.mark.slow  # trains through subprocesses: 1-3 CPU minutes
 def test_benchmark_digits_table_scores_a_conditional_recipe_on_every_metric(tmp_path):
     result = run_tool("benchmarks/benchmark_digits.py", "--recipes=acgan,nope", "--seeds=0", "--train_steps=2",
                       "--num_samples=200", f"--outdir={tmp_path}")
@@ -148,6 +151,7 @@ def test_benchmark_digits_table_scores_a_conditional_recipe_on_every_metric(tmp_
     assert (tmp_path / "samples.png").stat().st_size > 1000
 
 
+@pytest.mark.slow  # trains through subprocesses: 1-3 CPU minutes
 def test_mode_collapse_demo_scores_each_snapshot(tmp_path):
     out = tmp_path / "collapse.png"
     collapse = os.path.join("tools", "demos", "nsgan_ring_collapse.flags")  # a flagfile given by its path
@@ -174,6 +178,7 @@ def test_mode_collapse_demo_bad_input_is_one_line_before_tensorflow(args, messag
     assert message in usage_error("tools/demos/mode_collapse.py", *args)
 
 
+@pytest.mark.slow  # trains through subprocesses: 1-3 CPU minutes
 def test_compare_tricks_runs_each_configuration_as_recipe_overrides(tmp_path):
     result = run_tool("benchmarks/compare_tricks.py", "--configs=baseline,replay", "--seeds=0", "--train_steps=20",
                       "--num_samples=200", "--ema_decay=0.9", f"--outdir={tmp_path}")
