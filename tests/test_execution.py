@@ -20,6 +20,7 @@ def every_trick():
             callbacks.ExperienceReplay(2 * B, 0.5, seed=4),
             callbacks.CheckpointSwap(every=5, swap_steps=2, swap_discriminator=True),
             callbacks.DStepsSchedule(callbacks.CriticSchedule(steps=1, critic_steps=3, warmup=2, every=4)),
+            callbacks.TopKGenerator(0.5, decay=0.8, decay_steps=2),
             callbacks.GeneratorEMA(0.8, start_step=3)]
 
 

@@ -358,6 +358,43 @@ def test_wgan_critic_schedule_gives_100_d_updates_before_the_first_g_updates():
     assert int(schedule.state.g_updates.numpy()) == 3
 
 
+# ---------------------------------------------------------------- top-k generator updates
+
+
+def test_top_k_keeps_the_fakes_d_scores_highest_with_a_shrinking_k():
+    top_k = callbacks.TopKGenerator(0.25, decay=0.5, decay_steps=10)
+    losses = np.random.default_rng(0).uniform(size=8).astype(np.float32)
+    logits = np.array([0.3, -1.0, 2.0, 0.1, -0.5, 1.5, 0.0, -2.0], np.float32)
+    # k = ceil(max(0.25, 0.5 ** (step / 10)) * 8): 8 at step 0, 4 at step 10, 2 (the floor) from step 20 on.
+    for step, k in ((0, 8), (10, 4), (15, 3), (20, 2), (1000, 2)):
+        kept = np.argsort(-logits)[:k]
+        weighted = top_k.generator_losses(tf.constant(losses), tf.constant(logits[:, None]),
+                                          tf.constant(step, tf.int64)).numpy()
+        expected = np.zeros(8, np.float32)
+        expected[kept] = losses[kept] * 8 / k  # the batch mean of the weighted losses = the mean over the kept
+        np.testing.assert_allclose(weighted, expected, rtol=1e-6, err_msg=f"step {step}")
+        np.testing.assert_allclose(weighted.mean(), losses[kept].mean(), rtol=1e-6)
+
+
+def test_top_k_changes_only_g_and_only_once_k_is_below_the_batch():
+    def run(tricks_list):
+        keras.utils.set_random_seed(3)
+        gan = small_gan(d_lr=0.0, g_lr=0.1)
+        gan.fit(points(2), epochs=1, verbose=0, callbacks=tricks_list)
+        return gan
+
+    plain = run([])
+    every_fake = run([callbacks.TopKGenerator(1.0)])
+    half_from_step_1 = run([callbacks.TopKGenerator(0.5, decay=0.01, decay_steps=1)])  # k: B at step 0, B/2 at 1
+    for a, b in zip(plain.weights, every_fake.weights):  # min_fraction 1: every fake, the plain update
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    for a, b in zip(plain.discriminator.weights, half_from_step_1.discriminator.weights):  # D (lr 0) untouched
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    moved = [not np.allclose(a.numpy(), b.numpy(), rtol=1e-4)
+             for a, b in zip(plain.generator.trainable_weights, half_from_step_1.generator.trainable_weights)]
+    assert all(moved), moved
+
+
 def test_concat_real_fake_matches_separate_calls_unless_d_mixes_the_batch():
     def d_loss(concat, minibatch):
         keras.utils.set_random_seed(5)
@@ -405,6 +442,8 @@ def test_all_tricks_at_once_on_ring_one_trace_finite_losses():
     (lambda: callbacks.CheckpointSwap(every=5, swap_steps=5), "swap_steps=5"),
     (lambda: callbacks.DiffAugment("translation,zoom"), "policy='translation,zoom'"),
     (lambda: callbacks.DStepsSchedule(5), "schedule=5"),
+    (lambda: callbacks.TopKGenerator(0.0), "min_fraction=0.0"),
+    (lambda: callbacks.TopKGenerator(0.5, decay_steps=0), "decay_steps=0"),
 ])
 def test_invalid_values_name_the_argument(make, match):
     with pytest.raises(ValueError, match=match):

@@ -359,6 +359,53 @@ class GeneratorEMA(Trick):
         return {"decay": self.decay, "start_step": self.start_step}
 
 
+class TopKGenerator(Trick):
+    """Trains the generator on the fakes D scores highest only; the others get no gradient (Sinha et al.
+    2020). A fake D already rejects lies off the data, often on a bridge between two modes, and its
+    gradient there drags G's mass across the gap; dropping it keeps G's updates on samples near the data.
+
+        k(step) = ceil(max(min_fraction, decay ** (step / decay_steps)) * B)
+        L_G     = (1 / k) * sum of l_G(z_i) over the k fakes with the highest D logits
+
+    k starts at the whole batch B and shrinks geometrically to `min_fraction * B` (the paper's
+    gamma = 0.99 per epoch and nu = 0.5 / 0.75), so early on, when D's ranking means little, G trains
+    on everything. Ties at the k-th logit keep every tied fake.
+
+    Args:
+        min_fraction: in (0, 1], the fraction of the batch kept at the end. Defaults to `0.5`.
+        decay: in (0, 1], the factor k shrinks by every `decay_steps` steps. Defaults to `0.99`.
+        decay_steps: positive integer. Defaults to `100`.
+
+    Reference:
+        Sinha et al., Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad Samples,
+        NeurIPS 2020, https://arxiv.org/abs/2002.06224
+    """
+
+    def __init__(self, min_fraction=0.5, decay=0.99, decay_steps=100):
+        super().__init__()
+        self.min_fraction = checks.number("min_fraction", min_fraction, 0.0, 1.0, low_open=True)
+        self.decay = checks.number("decay", decay, 0.0, 1.0, low_open=True)
+        self.decay_steps = checks.positive_int("decay_steps", decay_steps)
+
+    def fraction(self, step):
+        """The fraction of the batch G trains on at `step`."""
+        shrunk = self.decay ** (tf.cast(step, tf.float32) / self.decay_steps)
+        return tf.maximum(tf.constant(self.min_fraction, tf.float32), shrunk)
+
+    def generator_losses(self, losses, fake_logits, step):
+        scores = tf.reduce_mean(tf.reshape(fake_logits, [tf.shape(fake_logits)[0], -1]), axis=1)
+        batch = tf.shape(scores)[0]
+        k = tf.cast(tf.math.ceil(self.fraction(step) * tf.cast(batch, tf.float32)), tf.int32)
+        # The k-th highest logit as a threshold: a dynamic k that XLA compiles (top_k needs a static one).
+        threshold = tf.gather(tf.sort(scores, direction="DESCENDING"), tf.clip_by_value(k, 1, batch) - 1)
+        kept = tf.cast(scores >= tf.stop_gradient(threshold), losses.dtype)
+        weights = kept * tf.cast(batch, losses.dtype) / tf.reduce_sum(kept)  # a mean over the kept fakes
+        return losses * tf.reshape(weights, [-1] + [1] * (losses.shape.rank - 1))
+
+    def get_config(self):
+        return {"min_fraction": self.min_fraction, "decay": self.decay, "decay_steps": self.decay_steps}
+
+
 class CheckpointSwap(Trick):
     """Every `every` steps, D trains `swap_steps` steps against the generator of `every` steps ago
     ("keep checkpoints from the past of G and D and occasionally swap them out for a few

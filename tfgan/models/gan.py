@@ -492,7 +492,10 @@ class GAN(keras.Model):
             if self.adversarial_loss.generator_needs_real:
                 real_logits = self.adversarial_logits(
                     _float32(self.discriminate(self.pack_samples(real), real_labels, training=True)))
-            per_example = self.adversarial_loss.g_loss(self.adversarial_logits(fake_out), real_logits)
+            fake_logits = self.adversarial_logits(fake_out)
+            per_example = self.adversarial_loss.g_loss(fake_logits, real_logits)
+            for hook in self._hooks:
+                per_example = hook.generator_losses(per_example, fake_logits, step)
             aux = self.auxiliary_g_loss(fake_out, fake_labels)
             if aux is not None:
                 per_example = per_example + aux

@@ -19,6 +19,10 @@ class TrainingHook:
         """Transforms the fakes D scores in the generator's update (gradients flow through)."""
         return fake
 
+    def generator_losses(self, losses, fake_logits, step):
+        """Transforms G's per-example adversarial losses, given D's logits on the fakes they score."""
+        return losses
+
     def targets(self, real_targets, fake_targets, step):
         """Transforms the per-example targets of losses that use them (cross-entropy, least squares)."""
         return real_targets, fake_targets

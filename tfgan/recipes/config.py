@@ -167,6 +167,9 @@ class Recipe:
     swap_discriminator: bool = _setting(False, "Checkpoint swap: every other swap trains G against an older D.")
     ema_decay: float = _setting(0.0, "Decay of the generator's weight average used for samples and export (0: off).")
     ema_start: int = _setting(0, "First step of the generator's weight average.")
+    top_k: float = _setting(1.0, "Top-k training: the fraction of each batch's fakes, those D scores highest, that G "
+                                 "trains on at the end of the schedule (1: off; Sinha et al. 2020 use 0.5-0.75).")
+    top_k_decay_steps: int = _setting(100, "Top-k training: the kept fraction shrinks by 1% every this many steps.")
     diffaugment: typing.Tuple[str, ...] = _setting((), "DiffAugment policy: a list of color, translation, cutout "
                                                        "(empty: off).")
     minibatch: str = _setting("none", "Minibatch features in D.", choices=MINIBATCH)
@@ -234,7 +237,7 @@ def _check_field(recipe, field):
 
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch", "embedding_dim", "pack",
-            "penalty_every", "swap_steps")
+            "penalty_every", "swap_steps", "top_k_decay_steps")
 NON_NEGATIVE = ("max_examples", "image_size", "channels", "seed", "max_nan_steps", "steps_per_execution", "lr_decay_steps",
                 "eval_every", "label_decay_steps", "instance_noise_steps", "replay_size", "swap_every", "ema_start",
                 "d_fourier_features")
@@ -264,6 +267,8 @@ def check(recipe):
     for name in ("label_flip", "replay_prob"):
         if not 0.0 <= getattr(recipe, name) <= 1.0:
             _fail(name, getattr(recipe, name), "must be in [0, 1].")
+    if not 0.0 < recipe.top_k <= 1.0:
+        _fail("top_k", recipe.top_k, "must be in (0, 1] (1: off).")
     if not 0.0 < recipe.label_smoothing <= 1.0:
         _fail("label_smoothing", recipe.label_smoothing, "must be in (0, 1] (1: off).")
     try:

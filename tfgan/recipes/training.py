@@ -259,6 +259,8 @@ def trick_callbacks(recipe, gan):
     if recipe.swap_every:
         made.append(("swap_every", lambda: tricks.CheckpointSwap(recipe.swap_every, recipe.swap_steps,
                                                                  recipe.swap_discriminator)))
+    if recipe.top_k < 1.0:
+        made.append(("top_k", lambda: tricks.TopKGenerator(recipe.top_k, decay_steps=recipe.top_k_decay_steps)))
     if recipe.ema_decay:
         made.append(("ema_decay", lambda: tricks.GeneratorEMA(recipe.ema_decay, recipe.ema_start)))
     built = []
