@@ -17,8 +17,9 @@ def finished(workdir):
     return os.path.exists(os.path.join(os.path.abspath(workdir), "cpu_minutes.json"))
 
 
-def train(recipe, seed, workdir, train_steps=0):
-    """Trains `flags/<recipe>.flags` with `--seed` into `workdir` and returns the CPU minutes it took.
+def train(recipe, seed, workdir, train_steps=0, extra_flags=()):
+    """Trains `flags/<recipe>.flags` with `--seed` (and `extra_flags`, e.g. `["--max_examples=200"]`) into
+    `workdir` and returns the CPU minutes it took.
 
     A workdir that already holds a finished run (its `cpu_minutes.json`) is reused as it is, so a table
     can be extended seed by seed; a killed run resumes from its last checkpoint.
@@ -32,6 +33,7 @@ def train(recipe, seed, workdir, train_steps=0):
             f"--workdir={workdir}", f"--seed={seed}", "--verbose=0"]
     if train_steps:
         args.append(f"--train_steps={train_steps}")
+    args += list(extra_flags)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
                                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
