@@ -265,3 +265,25 @@ def test_codes_of_a_wrong_shape_fail_with_a_clear_message():
         gan.sample(np.zeros((2, LATENT)), (np.zeros((2, 1), np.int32), np.zeros((2, 3), np.float32)))
     with pytest.raises(ValueError, match="generates for given codes"):
         gan.generate(np.zeros((2, LATENT), np.float32))
+
+
+def test_code_purity_metric_against_counts():
+    codes = np.array([0, 0, 0, 1, 1, 1, 2, 2])
+    classes = np.array([3, 3, 1, 1, 1, 1, 3, 2])
+    result = tfgan.metrics.code_purity(classes, codes, num_classes=4)
+    assert result["majority"] == [3, 1, 2]  # a tie goes to the lower class
+    np.testing.assert_allclose(result["purity"], [2 / 3, 1.0, 0.5], atol=1e-4)
+    assert result["counts"][2] == [0, 0, 1, 1] and result["distinct"] == len(set(result["majority"]))
+    assert result["mean_purity"] == pytest.approx((2 / 3 + 1 + 0.5) / 3)
+
+
+@pytest.mark.slow
+def test_sample_tool_draws_a_row_per_code_value_and_scores_the_purity(tmp_path):
+    path = tfgan.export.export_generator(images_gan(), str(tmp_path / "generator"))
+    out = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "..", "tools", "sample.py"),
+                          f"--generator={path}", f"--output={tmp_path / 'codes.png'}", "--per_class=3",
+                          "--dataset=digits"], capture_output=True, text=True, check=True)
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["num_classes"] == 10 and len(summary["purity"]) == 10 and 1 <= summary["distinct"] <= 10
+    image = tf.io.decode_png(tf.io.read_file(str(tmp_path / "codes.png"))).numpy()
+    assert image.shape[:2] == (10 * 33 + 1, 3 * 33 + 1)

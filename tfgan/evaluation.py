@@ -240,12 +240,11 @@ def balanced_codes(count, categorical_codes):
 def code_purity(path, classifier=None, per_value=300, seed=0, code=0):
     """How well an exported InfoGAN generator's categorical code `code` separates the digit classes,
     unsupervised: for each of its K values, `per_value` samples (noise, the other codes and the
-    continuous codes drawn from `seed`) classified by the digits classifier.
-
-    Returns a dict: `majority` (the majority class of each value, `[K]`), `purity` (the fraction of each
-    value's samples in its majority class, `[K]`), `mean_purity`, `distinct` (how many different
-    majority classes the K values have) and `counts` (`[K, 10]` class histograms). InfoGAN on digits
-    finds the classes when `distinct` is close to 10 and the purities are high.
+    continuous codes drawn from `seed`) are labelled by the digits classifier (or `classifier`, any
+    object with `predict(images) -> [N, 10]`), and `tfgan.metrics.code_purity` counts them: the
+    majority class of each value, its purity, the mean purity and how many distinct majority classes
+    the K values have. InfoGAN on digits finds the classes when `distinct` is close to 10 and the
+    purities are high.
     """
     module = tf.saved_model.load(path)
     signature = module.signatures["sample"]
@@ -256,19 +255,15 @@ def code_purity(path, classifier=None, per_value=300, seed=0, code=0):
         raise ValueError(f"`code` must be a categorical code index in [0, {len(ks)}). Received: `code={code!r}`.")
     classifier = classifier or features_lib.digits_classifier()
     rng = np.random.default_rng(seed)
-    counts = np.zeros((ks[code], 10), np.int64)
+    predictions, values = [], []
     for value in range(ks[code]):
         categorical = np.stack([np.full(per_value, value) if j == code else rng.integers(0, k, per_value)
                                 for j, k in enumerate(ks)], axis=1).astype(np.int32)
         images = signature(n=tf.constant(per_value), seed=tf.constant(seed * 1000 + value),
                            categorical=tf.constant(categorical))["images"].numpy()
-        predicted = classifier.predict(images).argmax(axis=1)
-        counts[value] = np.bincount(predicted, minlength=10)
-    purity = counts.max(axis=1) / per_value
-    majority = counts.argmax(axis=1)
-    return {"majority": majority.tolist(), "purity": purity.round(4).tolist(),
-            "mean_purity": float(purity.mean()), "distinct": int(len(set(majority.tolist()))),
-            "counts": counts.tolist()}
+        predictions.append(np.asarray(classifier.predict(images)).argmax(axis=1))
+        values.append(np.full(per_value, value))
+    return metrics_lib.code_purity(np.concatenate(predictions), np.concatenate(values), 10, ks[code])
 
 
 def default_num_samples(dataset):

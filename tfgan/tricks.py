@@ -616,6 +616,8 @@ class AdaptiveAugment(Trick):
     def discriminator_outputs(self, real_logits, fake_logits, step):
         center = 0.5 if self.model.adversarial_loss.name == "least_squares" else 0.0
         signs = tf.sign(tf.cast(real_logits, tf.float32) - center)
+        # One sign per image (the mean over a PatchGAN's patches), so the count is of real images.
+        signs = tf.reduce_mean(tf.reshape(signs, [tf.shape(signs)[0], -1]), axis=1)
         self.state.sign_sum.assign_add(_replica_sum(tf.reduce_sum(signs)))
         self.state.count.assign_add(_replica_sum(tf.cast(tf.size(signs), tf.float32)))
 

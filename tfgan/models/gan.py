@@ -42,7 +42,9 @@ class GAN(keras.Model):
         generator: a Keras model mapping `[batch, latent_dim]` noise to samples.
         discriminator: a Keras model mapping samples to logits `[batch, 1]` (or `[batch, ..., 1]`).
         latent_dim: size of the noise vector z.
-        loss: a `tfgan.losses.Loss` or one of its names. Defaults to `"non_saturating"`.
+        loss: a `tfgan.losses.Loss` or one of its names; `tfgan.losses.with_lecam(name, weight)` adds
+            LeCam regularization to D's loss (its anchors join `training_state()`, its term is logged
+            as `lecam`). Defaults to `"non_saturating"`.
         penalty: optional callable adding a per-example term to D's loss. Defaults to `None`.
         d_constraint: optional Keras constraint (e.g. `tfgan.constraints.WeightClip(0.01)`) set on every
             trainable D variable at `compile`; the optimizer applies it after each D update. Defaults to `None`.
