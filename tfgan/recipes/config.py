@@ -8,7 +8,7 @@ import typing
 
 from absl import flags as absl_flags
 
-from tfgan import checks, dataset_names
+from tfgan import dataset_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECIPES_DIR = os.path.join(ROOT, "flags")
