@@ -102,9 +102,7 @@ def main(argv):
     for cell in FLAGS.cells:
         for seed in seeds:
             workdir = os.path.join(FLAGS.outdir, f"{cell}_s{seed}")
-            if str(seed) in results.get(cell, {}) or (FLAGS.summarize and not runs.finished(workdir)):
-                continue
-            if FLAGS.summarize:
+            if str(seed) in results.get(cell, {}) or FLAGS.summarize:
                 continue
             print(command(cell, seed, workdir), flush=True)
             recipe, extra = CELLS[cell]

@@ -62,6 +62,21 @@ def test_ada_p_rises_when_d_overfits_a_few_real_images():
     assert "adaptive_augment" in gan.training_state()
 
 
+def test_ada_p_falls_when_d_cannot_tell_reals_from_fakes():
+    """Fakes tanh(z) and reals fresh draws of tanh(z): D has nothing to overfit, r_t stays below the
+    target and p falls from 0.5."""
+    keras.utils.set_random_seed(0)
+    z = keras.Input((64,))
+    fake = keras.layers.Reshape((8, 8, 1))(keras.layers.Dense(64, "tanh", use_bias=False, kernel_initializer="identity")(z))
+    gan = tfgan.GAN(keras.Model(z, fake), tfgan.nets.dcgan_discriminator(8, 1, 4), 64, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(2e-3, 0.5), g_optimizer=keras.optimizers.Adam(0.0, 0.5))
+    reals = np.tanh(np.random.default_rng(0).normal(size=(40 * B, 8, 8, 1))).astype(np.float32)
+    ada = callbacks.AdaptiveAugment(target=0.6, interval=1, adjust_images=800, initial_probability=0.5, seed=0)
+    logs = gan.fit(tf.data.Dataset.from_tensor_slices(reals).batch(B), steps_per_epoch=40, epochs=1, verbose=0,
+                   callbacks=[ada]).history
+    assert np.mean(logs["ada_r"]) < 0.6 and ada.probability < 0.3, (np.mean(logs["ada_r"]), ada.probability)
+
+
 def test_augmentations_are_identical_for_real_and_fake_differentiable_and_gated_per_image():
     gan = dcgan()
     ada = callbacks.AdaptiveAugment(initial_probability=0.5, seed=3)
@@ -103,12 +118,12 @@ def test_ada_does_not_leak_into_the_generators_samples(tmp_path):
     assert np.abs(g_input).max() > 1.0 + 1e-3 or np.any(g_input == 0.0)  # colour moved it out of tanh's range
 
 
-def test_ada_p_is_checkpointed_and_restored():
+def test_ada_p_is_checkpointed_and_restored(tmp_path):
     gan = dcgan()
     ada = callbacks.AdaptiveAugment(initial_probability=0.3, seed=0)
     ada.set_model(gan)
     checkpoint = tf.train.Checkpoint(**gan.training_state())
-    path = checkpoint.write("/tmp/ada_ckpt_test/ckpt")
+    path = checkpoint.write(str(tmp_path / "ckpt"))
     ada.state.probability.assign(0.9)
     tf.train.Checkpoint(**gan.training_state()).read(path).assert_existing_objects_matched()
     assert ada.probability == pytest.approx(0.3)
