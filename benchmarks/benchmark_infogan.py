@@ -10,7 +10,6 @@ majority classes and the mean purity (the fraction of a value's samples in its m
 least 0.8. Writes `results.json` and `table.md` to --outdir, and prints the table.
 """
 
-import json
 import os
 import sys
 
@@ -32,11 +31,6 @@ flags.DEFINE_integer("train_steps", 0, "Override the recipe's --train_steps (0: 
 FLAGS = flags.FLAGS
 
 
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
 def passes(result):
     return result["distinct"] >= MIN_DISTINCT and result["mean_purity"] >= MIN_PURITY
 
@@ -53,14 +47,9 @@ def table(results):
 
 def main(argv):
     del argv
-    try:
-        seeds = [int(s) for s in FLAGS.seeds]
-    except ValueError:
-        seeds = []
-    if not seeds or min(seeds) < 0:
-        fail(f"--seeds={','.join(FLAGS.seeds)}: expected non-negative integers, e.g. 0,1,2.")
+    seeds = runs.seeds(FLAGS.seeds)
     if not os.path.exists(os.path.join(runs.ROOT, "flags", f"{FLAGS.recipe}.flags")):
-        fail(f"--recipe={FLAGS.recipe}: no such file flags/{FLAGS.recipe}.flags.")
+        console.fail(f"--recipe={FLAGS.recipe}: no such file flags/{FLAGS.recipe}.flags.")
     console.quiet(verbose=FLAGS["verbosity"].present)
     from tfgan import evaluation, features
 
@@ -75,12 +64,7 @@ def main(argv):
         results[str(seed)] = result
         print(f"seed {seed}: distinct {result['distinct']}, mean purity {result['mean_purity']:.3f}, "
               f"{minutes:.1f} CPU min", flush=True)
-    with open(os.path.join(FLAGS.outdir, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    text = table(results)
-    with open(os.path.join(FLAGS.outdir, "table.md"), "w") as f:
-        f.write(text + "\n")
-    print(text)
+    runs.save(FLAGS.outdir, results, table(results))
 
 
 if __name__ == "__main__":

@@ -55,11 +55,6 @@ flags.DEFINE_bool("summarize", False, "Only tabulate the finished runs in --outd
 FLAGS = flags.FLAGS
 
 
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
 def command(cell, seed, workdir):
     recipe, extra = CELLS[cell]
     return " ".join(["python tools/train.py", f"--flagfile=flags/{recipe}.flags", *extra, f"--seed={seed}",
@@ -85,13 +80,8 @@ def main(argv):
     del argv
     unknown = [c for c in FLAGS.cells if c not in CELLS]
     if unknown or not FLAGS.cells:
-        fail(f"--cells={','.join(FLAGS.cells)}: expected names from {', '.join(CELLS)}.")
-    try:
-        seeds = [int(s) for s in FLAGS.seeds]
-    except ValueError:
-        seeds = []
-    if not seeds or min(seeds) < 0:
-        fail(f"--seeds={','.join(FLAGS.seeds)}: expected non-negative integers, e.g. 0,1,2.")
+        console.fail(f"--cells={','.join(FLAGS.cells)}: expected names from {', '.join(CELLS)}.")
+    seeds = runs.seeds(FLAGS.seeds)
     console.quiet(verbose=FLAGS["verbosity"].present)
     from tfgan import evaluation
 
@@ -115,10 +105,7 @@ def main(argv):
             with open(path, "w") as f:
                 json.dump(results, f, indent=1)
             print(f"  fd {scores['fd']:.2f}  ({minutes:.1f} CPU min)", flush=True)
-    text = table(results)
-    with open(os.path.join(FLAGS.outdir, "table.md"), "w") as f:
-        f.write(text + "\n")
-    print(text)
+    runs.save(FLAGS.outdir, results, table(results))
 
 
 if __name__ == "__main__":

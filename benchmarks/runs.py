@@ -9,7 +9,20 @@ import resource
 import subprocess
 import sys
 
+from tfgan import console
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def seeds(values):
+    """A `--seeds` list as non-negative integers; anything else is one error line (`console.fail`)."""
+    try:
+        parsed = [int(s) for s in values]
+    except ValueError:
+        parsed = []
+    if not parsed or min(parsed) < 0:
+        console.fail(f"--seeds={','.join(values)}: expected non-negative integers, e.g. 0,1,2.")
+    return parsed
 
 
 def finished(workdir):
@@ -44,3 +57,13 @@ def train(recipe, seed, workdir, train_steps=0, extra_flags=()):
     with open(done, "w") as f:
         json.dump({"cpu_minutes": minutes}, f)
     return minutes
+
+
+def save(outdir, results, text):
+    """Writes a table's `results` to `outdir/results.json` and its markdown `text` to `outdir/table.md`,
+    and prints the table."""
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(outdir, "table.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)

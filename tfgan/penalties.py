@@ -255,11 +255,7 @@ class ConsistencyRegularization(Penalty):
     def __init__(self, weight=10.0, fake=True, policy="flip,translation", every=1, seed=None):
         super().__init__(weight, every)
         self.fake = checks.boolean("fake", fake)
-        names = tuple(p.strip() for p in policy.split(",")) if isinstance(policy, str) else tuple(policy)
-        if not names or any(p not in augment.AUGMENTATIONS for p in names):
-            raise ValueError(f"`policy` must name augmentations from {augment.AUGMENTATIONS}. "
-                             f"Received: `policy={policy!r}`.")
-        self.policy = names
+        self.policy = augment.check_policy(policy)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="consistency_seed")
 

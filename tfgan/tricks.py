@@ -483,10 +483,7 @@ class DiffAugment(Trick):
 
     def __init__(self, policy="color,translation,cutout", seed=None):
         super().__init__(seed)
-        names = [p.strip() for p in policy.split(",")] if isinstance(policy, str) else list(policy)
-        if not names or any(p not in AUGMENTATIONS for p in names):
-            raise ValueError(f"`policy` must name augmentations from {AUGMENTATIONS}. Received: `policy={policy!r}`.")
-        self.policy = tuple(names)
+        self.policy = augment_lib.check_policy(policy, AUGMENTATIONS)
 
     def check_model(self, model):
         _check_images(self, model)
@@ -579,11 +576,7 @@ class AdaptiveAugment(Trick):
         self.max_probability = checks.number("max_probability", max_probability, 0.0, 1.0, high_open=True)
         self.initial_probability = checks.number("initial_probability", initial_probability, 0.0,
                                                  self.max_probability)
-        names = tuple(p.strip() for p in policy.split(",")) if isinstance(policy, str) else tuple(policy)
-        if not names or any(p not in augment_lib.AUGMENTATIONS for p in names):
-            raise ValueError(f"`policy` must name augmentations from {augment_lib.AUGMENTATIONS}. "
-                             f"Received: `policy={policy!r}`.")
-        self.policy = names
+        self.policy = augment_lib.check_policy(policy)
         self.state = None
 
     def build(self, model):
