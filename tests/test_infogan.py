@@ -28,11 +28,11 @@ def compiled(gan, lr=1e-3, **kwargs):
     return gan
 
 
-def images_gan(categorical=(10,), continuous=2, latent=5):
+def images_gan(categorical=(10,), continuous=2, latent=5, **kwargs):
     return tfgan.InfoGAN(tfgan.nets.infogan_dcgan_generator(8, 1, latent, categorical, continuous, base_filters=4),
                          tfgan.nets.infogan_dcgan_discriminator(8, 1, categorical, continuous, base_filters=4,
                                                                 q_units=8),
-                         latent, categorical, continuous, seed=0)
+                         latent, categorical, continuous, seed=0, **kwargs)
 
 
 # ---------------------------------------------------------------- nets
@@ -128,6 +128,27 @@ def test_the_categorical_code_learns_to_select_the_mode_of_a_mixture(info_weight
         assert len(set(majority.tolist())) == K and purity.min() > 0.9, (majority, purity)
     else:
         assert len(set(majority.tolist())) < K, (majority, purity)
+
+
+PENALTIES = (None, lambda: tfgan.GradientPenalty(1.0, seed=0), lambda: tfgan.R1(1.0), lambda: tfgan.R2(1.0))
+
+
+@pytest.mark.parametrize("index,loss", enumerate(sorted(tfgan.losses.LOSSES)))
+def test_every_loss_and_penalty_trains_with_the_information_term(index, loss):
+    """Each loss (with the penalties in turn) sees the real/fake logit only; both losses carry the term."""
+    penalty = PENALTIES[index % len(PENALTIES)]
+    gan = compiled(tiny(loss=loss, penalty=penalty and penalty(), info_weight=1.0))
+    x = np.random.default_rng(0).normal(size=(32, 2)).astype(np.float32)
+    logs = gan.fit(tf.data.Dataset.from_tensors(x).repeat(), steps_per_epoch=2, epochs=1, verbose=0).history
+    assert all(np.isfinite(logs[k][-1]) for k in ("d_loss", "g_loss", "mutual_information", "code_accuracy"))
+    assert ("penalty" in logs) == (penalty is not None)
+
+
+def test_bcr_penalty_trains_an_image_infogan():
+    gan = compiled(images_gan(penalty=tfgan.ConsistencyRegularization(1.0, seed=0)))
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 1)).astype(np.float32)
+    logs = gan.fit(tf.data.Dataset.from_tensors(x).repeat(), steps_per_epoch=2, epochs=1, verbose=0).history
+    assert np.isfinite(logs["consistency"][-1]) and np.isfinite(logs["mutual_information"][-1])
 
 
 # ---------------------------------------------------------------- sampling, saving, export
