@@ -9,7 +9,20 @@ import resource
 import subprocess
 import sys
 
+from tfgan import console
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def seeds(values):
+    """A `--seeds` list as non-negative integers; anything else is one error line (`console.fail`)."""
+    try:
+        parsed = [int(s) for s in values]
+    except ValueError:
+        parsed = []
+    if not parsed or min(parsed) < 0:
+        console.fail(f"--seeds={','.join(values)}: expected non-negative integers, e.g. 0,1,2.")
+    return parsed
 
 
 def finished(workdir):
@@ -17,8 +30,9 @@ def finished(workdir):
     return os.path.exists(os.path.join(os.path.abspath(workdir), "cpu_minutes.json"))
 
 
-def train(recipe, seed, workdir, train_steps=0):
-    """Trains `flags/<recipe>.flags` with `--seed` into `workdir` and returns the CPU minutes it took.
+def train(recipe, seed, workdir, train_steps=0, extra_flags=()):
+    """Trains `flags/<recipe>.flags` with `--seed` (and `extra_flags`, e.g. `["--max_examples=200"]`) into
+    `workdir` and returns the CPU minutes it took.
 
     A workdir that already holds a finished run (its `cpu_minutes.json`) is reused as it is, so a table
     can be extended seed by seed; a killed run resumes from its last checkpoint.
@@ -32,6 +46,7 @@ def train(recipe, seed, workdir, train_steps=0):
             f"--workdir={workdir}", f"--seed={seed}", "--verbose=0"]
     if train_steps:
         args.append(f"--train_steps={train_steps}")
+    args += list(extra_flags)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
                                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -42,3 +57,13 @@ def train(recipe, seed, workdir, train_steps=0):
     with open(done, "w") as f:
         json.dump({"cpu_minutes": minutes}, f)
     return minutes
+
+
+def save(outdir, results, text):
+    """Writes a table's `results` to `outdir/results.json` and its markdown `text` to `outdir/table.md`,
+    and prints the table."""
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(outdir, "table.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)

@@ -242,7 +242,7 @@ def test_a_dynamic_batch_is_accepted():
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"policy": ("flip", "rotate")}, "policy='rotate'"),
+    ({"policy": ("flip", "rotate")}, "policy=('flip', 'rotate')"),
     ({"policy": ()}, "policy=()"),
     ({"copies": 0}, "copies=0"),
     ({"copies": 3}, "copies=3"),

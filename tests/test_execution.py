@@ -49,6 +49,30 @@ def test_eight_steps_per_execution_train_exactly_as_one(tmp_path):
     np.testing.assert_array_equal(*served)
 
 
+def data_efficient_infogan(steps_per_execution, steps=8):
+    """A DCGAN InfoGAN on digits with ADA (p moving every 2 steps), bCR and LeCam."""
+    keras.utils.set_random_seed(0)
+    gan = tfgan.InfoGAN(tfgan.nets.infogan_dcgan_generator(8, 1, 4, (3,), 1, base_filters=4),
+                        tfgan.nets.infogan_dcgan_discriminator(8, 1, (3,), 1, base_filters=4, q_units=4), 4, (3,), 1,
+                        seed=1, loss=tfgan.losses.with_lecam("non_saturating", 0.3),
+                        penalty=tfgan.ConsistencyRegularization(1.0, seed=2))
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2),
+                steps_per_execution=steps_per_execution)
+    ada = callbacks.AdaptiveAugment(interval=2, adjust_images=320, initial_probability=0.2, seed=3)
+    logs = gan.fit(tfgan.data.load("digits", B, seed=0)[0], steps_per_epoch=steps, epochs=1, verbose=0,
+                   callbacks=[ada], shuffle=False).history
+    return gan, ada, logs
+
+
+def test_adaptive_augmentation_bcr_and_lecam_train_the_same_for_any_steps_per_execution():
+    (one, ada_one, logs_one), (four, ada_four, _) = data_efficient_infogan(1), data_efficient_infogan(4)
+    assert ada_one.probability == ada_four.probability != 0.2  # p moved, on the same steps
+    for a, b in zip(one.weights, four.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.name)
+    np.testing.assert_array_equal(one.adversarial_loss.regularizer.anchors, four.adversarial_loss.regularizer.anchors)
+    assert {"ada_p", "lecam", "consistency", "mutual_information"} <= set(logs_one)
+
+
 def xla_fit(gan, dataset, tricks=(), steps=3):
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3), jit_compile=True)
     before = [w.numpy() for w in gan.trainable_weights]
@@ -71,7 +95,8 @@ def test_every_loss_trains_under_xla(loss):
     xla_fit(mlp_gan(loss=loss), tfgan.data.load("ring", B, seed=0)[0])
 
 
-@pytest.mark.parametrize("name", ["gan_gp_pack2", "cgan_r2", "acgan_lazy_r1", "every_trick_gp", "dcgan_diffaugment"])
+@pytest.mark.parametrize("name", ["gan_gp_pack2", "cgan_r2", "acgan_lazy_r1", "every_trick_gp", "dcgan_diffaugment",
+                                  "infogan_ada_bcr_lecam", "infogan_mlp_hinge_gp"])
 def test_every_penalty_trick_and_model_trains_under_xla(name):
     ring, ring_labels = tfgan.data.load("ring", B, seed=0)[0], tfgan.data.load("ring", B, labels=True, seed=0)[0]
     if name == "gan_gp_pack2":
@@ -88,6 +113,19 @@ def test_every_penalty_trick_and_model_trains_under_xla(name):
         assert "d_class_acc_real" in xla_fit(gan, ring_labels)
     elif name == "every_trick_gp":
         xla_fit(mlp_gan(penalty=tfgan.GradientPenalty(1.0, seed=0)), ring, every_trick(), steps=8)
+    elif name == "infogan_ada_bcr_lecam":
+        gan = tfgan.InfoGAN(tfgan.nets.infogan_dcgan_generator(8, 1, 8, (10,), 2, base_filters=8),
+                            tfgan.nets.infogan_dcgan_discriminator(8, 1, (10,), 2, base_filters=8, learn_std=True), 8,
+                            learn_std=True, seed=0, loss=tfgan.losses.with_lecam("non_saturating", 0.3),
+                            penalty=tfgan.ConsistencyRegularization(10.0, seed=0))
+        logs = xla_fit(gan, tfgan.data.load("digits", B, seed=0)[0],
+                       [callbacks.AdaptiveAugment(interval=1, adjust_images=64, initial_probability=0.5, seed=0)])
+        assert logs["ada_p"][-1] != 0.5 and logs["consistency"][0] > 0 and "mutual_information" in logs
+    elif name == "infogan_mlp_hinge_gp":
+        gan = tfgan.InfoGAN(tfgan.nets.infogan_mlp_generator(2, 4, (8,), 0, (8,)),
+                            tfgan.nets.infogan_mlp_discriminator(2, (8,), 0, (8,)), 4, (8,), 0, seed=0, loss="hinge",
+                            penalty=tfgan.GradientPenalty(1.0, seed=0))
+        assert "code_accuracy" in xla_fit(gan, ring)
     else:
         images = tfgan.data.load("digits", B, seed=0)[0]
         gan = tfgan.GAN(tfgan.nets.dcgan_generator(8, 1, 8, 8), tfgan.nets.dcgan_discriminator(8, 1, 8), 8, seed=0)

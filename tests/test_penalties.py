@@ -199,7 +199,9 @@ def test_get_builds_each_penalty_by_name_and_rejects_others():
     assert gp.get_config() == {"weight": 5.0, "every": 2, "target": 0.5, "one_sided": True, "seed": 3}
     assert isinstance(penalties.get("r1", 4.0), tfgan.R1) and penalties.get("r1", 4.0).weight == 2.0
     assert isinstance(penalties.get("r2", 4.0, every=8), tfgan.R2) and penalties.get("r2", 4.0, every=8).every == 8
-    with pytest.raises(ValueError, match=r"one of \('gp', 'r1', 'r2'\).*`penalty='r3'`"):
+    bcr = penalties.get("bcr", 4.0, seed=3)
+    assert isinstance(bcr, tfgan.ConsistencyRegularization) and bcr.weight == 4.0
+    with pytest.raises(ValueError, match=r"one of \('gp', 'r1', 'r2', 'bcr'\).*`penalty='r3'`"):
         penalties.get("r3")
 
 

@@ -88,6 +88,8 @@ def test_the_recipes_own_tables_agree_with_the_library():
     assert recipes.D_CONDITIONING == tfgan.nets.D_CONDITIONING and recipes.G_CONDITIONING == tfgan.nets.G_CONDITIONING
     assert recipes.UPSAMPLING == tfgan.nets.UPSAMPLING and recipes.DOWNSAMPLING == tfgan.nets.DOWNSAMPLING
     assert recipes.MINIBATCH[1:] == tfgan.nets.MINIBATCH[1:] and recipes.AUGMENTATIONS == tfgan.tricks.AUGMENTATIONS
+    assert recipes.ADA_AUGMENTATIONS == tfgan.augment.AUGMENTATIONS
+    assert recipes.defaults().ada_adjust_images == tfgan.callbacks.AdaptiveAugment().adjust_images
 
 
 def test_to_flags_round_trips_through_a_flagfile(tmp_path):

@@ -321,7 +321,7 @@ def test_diffaugment_is_identical_on_real_and_fake_and_differentiable():
 
 def test_diffaugment_translation_matches_numpy_roll_with_zero_fill():
     x = tf.reshape(tf.range(1, 17, dtype=tf.float32), [1, 4, 4, 1])
-    out = tricks._translate(x, tf.constant([[1]]), tf.constant([[-1]])).numpy()[0, :, :, 0]
+    out = tfgan.augment.translate(x, [-1], [1], fill="zeros").numpy()[0, :, :, 0]
     expected = np.zeros((4, 4), np.float32)
     expected[:3, 1:] = x.numpy()[0, 1:, :3, 0]  # out[i, j] = x[i + 1, j - 1]
     np.testing.assert_array_equal(out, expected)

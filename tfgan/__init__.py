@@ -14,8 +14,9 @@ __version__ = "0.1.0"
 _SUBMODULES = ("augment", "callbacks", "checks", "constraints", "data", "diagnosis", "distribute", "evaluation",
                "export", "features", "layers", "losses", "metrics", "models", "nets", "penalties", "recipes",
                "tricks")
-_NAMES = {"GAN": "models", "ConditionalGAN": "models", "ACGAN": "models", "TrainingHook": "models",
-          "GradientPenalty": "penalties", "R1": "penalties", "R2": "penalties"}
+_NAMES = {"GAN": "models", "ConditionalGAN": "models", "ACGAN": "models", "InfoGAN": "models", "TrainingHook": "models",
+          "GradientPenalty": "penalties", "R1": "penalties", "R2": "penalties",
+          "ConsistencyRegularization": "penalties"}
 
 __all__ = sorted(_NAMES) + list(_SUBMODULES)
 

@@ -21,6 +21,7 @@ import tensorflow as tf
 from tfgan import checks
 
 AUGMENTATIONS = ("flip", "translation", "color", "cutout")
+TRANSLATION_FILLS = ("reflect", "zeros")
 TRANSLATION_RATIO = 0.125  # largest shift, as a fraction of the image's height / width
 CUTOUT_RATIO = 0.5  # side of the cutout square, as a fraction of the image's height / width
 
@@ -41,15 +42,25 @@ def _reflect(index, size):
     return (size - 1) - tf.abs((size - 1) - index)
 
 
-def translate(images, dy, dx):
+def translate(images, dy, dx, fill="reflect"):
     """Shifts each image by integers `dy[i]` rows down and `dx[i]` columns right, `[B]` each, filling
-    what comes in with the image's reflection about its edge (`np.pad(..., mode="reflect")`), as ADA
-    does. |dy| < H and |dx| < W."""
+    what comes in with the image's reflection about its edge (`fill="reflect"`, `np.pad(...,
+    mode="reflect")`, as ADA does) or with zeros (`fill="zeros"`, as DiffAugment does). |dy| < H and
+    |dx| < W."""
+    checks.choice("fill", fill, TRANSLATION_FILLS)
     height, width = images.shape[1], images.shape[2]
-    rows = _reflect(tf.range(height)[None, :] - tf.cast(dy, tf.int32)[:, None], height)
-    cols = _reflect(tf.range(width)[None, :] - tf.cast(dx, tf.int32)[:, None], width)
+    rows = tf.range(height)[None, :] - tf.cast(dy, tf.int32)[:, None]
+    cols = tf.range(width)[None, :] - tf.cast(dx, tf.int32)[:, None]
+    if fill == "zeros":
+        inside = ((rows >= 0) & (rows < height))[:, :, None] & ((cols >= 0) & (cols < width))[:, None, :]
+        rows, cols = tf.clip_by_value(rows, 0, height - 1), tf.clip_by_value(cols, 0, width - 1)
+    else:
+        rows, cols = _reflect(rows, height), _reflect(cols, width)
     images = tf.gather(images, rows, axis=1, batch_dims=1)
-    return tf.gather(images, cols, axis=2, batch_dims=1)
+    images = tf.gather(images, cols, axis=2, batch_dims=1)
+    if fill == "zeros":
+        images = images * tf.cast(inside, images.dtype)[..., None]
+    return images
 
 
 def color(images, brightness, saturation, contrast):
@@ -95,12 +106,12 @@ def cutout_size(images_shape):
     return tuple(max(1, int(n * CUTOUT_RATIO + 0.5)) for n in images_shape[1:3])
 
 
-def _check_policy(policy):
+def check_policy(policy, allowed=AUGMENTATIONS):
+    """`policy` (a sequence or a comma-separated string of names from `allowed`) as a tuple of names;
+    raises a `ValueError` naming it when it is empty or names anything else."""
     names = tuple(p.strip() for p in policy.split(",")) if isinstance(policy, str) else tuple(policy)
-    if not names:
-        raise ValueError(f"`policy` must name at least one of {AUGMENTATIONS}. Received: `policy={policy!r}`.")
-    for name in names:
-        checks.choice("policy", name, AUGMENTATIONS)
+    if not names or any(p not in allowed for p in names):
+        raise ValueError(f"`policy` must name augmentations from {allowed}. Received: `policy={policy!r}`.")
     return names
 
 
@@ -113,12 +124,13 @@ def _check_images(images, copies):
         raise ValueError(f"`copies` must divide the batch of {shape[0]} images. Received: `copies={copies!r}`.")
 
 
-def augment(images, probability, seed_generator, policy=AUGMENTATIONS, copies=1):
+def augment(images, probability, seed_generator, policy=AUGMENTATIONS, copies=1, translation_fill="reflect"):
     """Applies each augmentation of `policy`, in order, to each image independently with probability p.
 
     - `"flip"`: mirror left to right;
     - `"translation"`: shift by integers drawn uniformly from [-H/8, H/8] rows and [-W/8, W/8]
-      columns (rounded; a zero shift can be drawn), reflect-filled (see `translate`);
+      columns (rounded; a zero shift can be drawn), reflect- or zero-filled (`translation_fill`, see
+      `translate`);
     - `"color"`: brightness + U(-0.5, 0.5), then saturation x U(0, 2), then contrast x U(0.5, 1.5)
       (DiffAugment's ranges, for images in [-1, 1]); one gate for the three;
     - `"cutout"`: zero a square of half the height and width whose centre is uniform over the
@@ -139,6 +151,8 @@ def augment(images, probability, seed_generator, policy=AUGMENTATIONS, copies=1)
         policy: names from `AUGMENTATIONS`, a sequence or a comma-separated string.
             Defaults to `("flip", "translation", "color", "cutout")`.
         copies: k, the number of stacked batches that share their parameters. Defaults to `1`.
+        translation_fill: what a shift brings in, `"reflect"` (ADA) or `"zeros"` (DiffAugment).
+            Defaults to `"reflect"`.
 
     Returns:
         The augmented images, of the shape and dtype of `images`.
@@ -155,8 +169,9 @@ def augment(images, probability, seed_generator, policy=AUGMENTATIONS, copies=1)
         Karras et al., Training Generative Adversarial Networks with Limited Data, NeurIPS 2020, sec. 2-3
         and appendix B (pixel blitting: x-flip, integer translation; colour; cutout).
     """
-    names = _check_policy(policy)
+    names = check_policy(policy)
     copies = checks.positive_int("copies", copies)
+    checks.choice("translation_fill", translation_fill, TRANSLATION_FILLS)
     if not isinstance(seed_generator, keras.random.SeedGenerator):
         raise ValueError(f"`seed_generator` must be a keras.random.SeedGenerator. "
                          f"Received: `seed_generator={seed_generator!r}`.")
@@ -184,7 +199,7 @@ def augment(images, probability, seed_generator, policy=AUGMENTATIONS, copies=1)
             max_dy, max_dx = max_translation(shape)
             dy = tf.where(apply, draw_int(-max_dy, max_dy), 0)
             dx = tf.where(apply, draw_int(-max_dx, max_dx), 0)
-            images = translate(images, dy, dx)
+            images = translate(images, dy, dx, translation_fill)
         elif name == "color":
             changed = color(images, draw(-0.5, 0.5), draw(0.0, 2.0), draw(0.5, 1.5))
             images = tf.where(_per_image(apply), changed, images)

@@ -201,7 +201,8 @@ def load_sampler(path):
     shape of one sample; `ValueError` when `path` holds no such SavedModel.
 
     A class-conditional generator is asked for the classes in turn (label `i % num_classes` for sample
-    `i`), so its samples hold every class equally, as the data does.
+    `i`), so its samples hold every class equally, as the data does; an InfoGAN generator for its
+    categorical codes' values in turn (`balanced_codes`).
     """
     if not os.path.isfile(os.path.join(path, "saved_model.pb")):
         raise ValueError(f"`{path}` is not a SavedModel directory (expected tools/train.py's WORKDIR/generator).")
@@ -219,9 +220,50 @@ def load_sampler(path):
         inputs = {"n": tf.constant(n, tf.int32), "seed": tf.constant(seed, tf.int32)}
         if "labels" in signature.structured_input_signature[1]:
             inputs["labels"] = tf.range(n, dtype=tf.int32) % module.num_classes
+        if "categorical" in signature.structured_input_signature[1]:
+            inputs["categorical"] = tf.constant(balanced_codes(n, module.categorical_codes.numpy()))
         return signature(**inputs)[key].numpy()
 
     return sample, tuple(outputs[key].shape[1:])
+
+
+def balanced_codes(count, categorical_codes):
+    """int32 `[count, J]` categorical codes taking every combination of values in turn, code 0 fastest:
+    row i has code j = (i // (K_0 ... K_{j-1})) % K_j."""
+    index, columns, period = np.arange(count), [], 1
+    for k in np.asarray(categorical_codes).tolist():
+        columns.append(index // period % k)
+        period *= k
+    return np.stack(columns, axis=1).astype(np.int32) if columns else np.zeros((count, 0), np.int32)
+
+
+def code_purity(path, classifier=None, per_value=300, seed=0, code=0):
+    """How well an exported InfoGAN generator's categorical code `code` separates the digit classes,
+    unsupervised: for each of its K values, `per_value` samples (noise, the other codes and the
+    continuous codes drawn from `seed`) are labelled by the digits classifier (or `classifier`, any
+    object with `predict(images) -> [N, 10]`), and `tfgan.metrics.code_purity` counts them: the
+    majority class of each value, its purity, the mean purity and how many distinct majority classes
+    the K values have. InfoGAN on digits finds the classes when `distinct` is close to 10 and the
+    purities are high.
+    """
+    module = tf.saved_model.load(path)
+    signature = module.signatures["sample"]
+    if "categorical" not in signature.structured_input_signature[1]:
+        raise ValueError(f"`{path}` is not an InfoGAN generator (its `sample` signature takes no `categorical`).")
+    ks = module.categorical_codes.numpy().tolist()
+    if not 0 <= code < len(ks):
+        raise ValueError(f"`code` must be a categorical code index in [0, {len(ks)}). Received: `code={code!r}`.")
+    classifier = classifier or features_lib.digits_classifier()
+    rng = np.random.default_rng(seed)
+    predictions, values = [], []
+    for value in range(ks[code]):
+        categorical = np.stack([np.full(per_value, value) if j == code else rng.integers(0, k, per_value)
+                                for j, k in enumerate(ks)], axis=1).astype(np.int32)
+        images = signature(n=tf.constant(per_value), seed=tf.constant(seed * 1000 + value),
+                           categorical=tf.constant(categorical))["images"].numpy()
+        predictions.append(np.asarray(classifier.predict(images)).argmax(axis=1))
+        values.append(np.full(per_value, value))
+    return metrics_lib.code_purity(np.concatenate(predictions), np.concatenate(values), 10, ks[code])
 
 
 def default_num_samples(dataset):

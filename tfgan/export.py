@@ -6,6 +6,8 @@ Signatures:
 - `sample`: `n`, `seed` int32 scalars -> the same output for `n` noise vectors drawn statelessly from
   `seed`, so the same seed gives the same samples in any process.
 - Conditional generators (`ConditionalGeneratorModule`) also take `labels` int32 `[batch]` in both.
+- InfoGAN generators (`InfoGeneratorModule`): `serving_default(z, categorical, continuous)` and
+  `sample(n, seed, categorical)`, `categorical` int32 `[batch, number of categorical codes]`.
 """
 
 import os
@@ -121,8 +123,52 @@ class ConditionalGeneratorModule(GeneratorModule):
         return self._serve_conditional(self._noise(n, seed), labels)
 
 
+class InfoGeneratorModule(GeneratorModule):
+    """The `GeneratorModule` of an InfoGAN generator `G([z, categorical, continuous])`.
+
+    Signatures: `serving_default` takes `z` float32 `[batch, latent_dim]`, `categorical` int32
+    `[batch, J]` (code j in `[0, K_j)`) and `continuous` float32 `[batch, C]` (trained on U(-1, 1));
+    `sample` takes `n`, `seed` int32 scalars and `categorical` int32 `[n, J]`, and draws z (as the
+    unconditional `sample`) and the continuous codes ~ U(-1, 1) statelessly from `seed`. Codes out of
+    range fail with an error saying so. The module's `categorical_codes` (the K_j, int32 `[J]`) and
+    `continuous_codes` (C) variables tell a loader what to pass.
+    """
+
+    def __init__(self, generator, latent_dim, categorical_codes, continuous_codes, noise="normal"):
+        super().__init__(generator, latent_dim, noise)
+        self.categorical_codes = tf.Variable(tf.constant(list(categorical_codes), tf.int32, [len(categorical_codes)]),
+                                             trainable=False, name="categorical_codes")
+        self.continuous_codes = tf.Variable(continuous_codes, dtype=tf.int32, trainable=False, name="continuous_codes")
+        self._continuous = continuous_codes
+        categorical = tf.TensorSpec([None, len(categorical_codes)], tf.int32, name="categorical")
+        self.serve = tf.function(self._serve_codes, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="z"), categorical,
+            tf.TensorSpec([None, continuous_codes], tf.float32, name="continuous")])
+        self.sample = tf.function(self._sample_codes, input_signature=[
+            tf.TensorSpec([], tf.int32, name="n"), tf.TensorSpec([], tf.int32, name="seed"), categorical])
+
+    def _serve_codes(self, z, categorical, continuous):
+        message = "`categorical` codes must lie in [0, K_j) for each code j (see the module's categorical_codes)"
+        rows = "`categorical` and `continuous` must hold one row of codes per row of `z`"
+        checks = [tf.debugging.assert_non_negative(categorical, message=message),
+                  tf.debugging.assert_less(categorical, self.categorical_codes[None, :], message=message),
+                  tf.debugging.assert_equal(tf.shape(categorical)[0], tf.shape(z)[0], message=rows),
+                  tf.debugging.assert_equal(tf.shape(continuous)[0], tf.shape(z)[0], message=rows),
+                  self._check_width(z)]
+        with tf.control_dependencies(checks):
+            return self._outputs(self.generator([z, categorical, continuous], training=False))
+
+    def _sample_codes(self, n, seed, categorical):
+        continuous = tf.random.stateless_uniform(tf.stack([n, self._continuous]), tf.stack([seed, 1]), -1.0, 1.0)
+        return self._serve_codes(self._noise(n, seed), categorical, continuous)
+
+
 def generator_module(model):
-    """The serving module for `model`'s generator: conditional when the model has `num_classes`."""
+    """The serving module for `model`'s generator: conditional when the model has `num_classes`, InfoGAN's
+    when it has `categorical_codes`."""
+    if hasattr(model, "categorical_codes"):
+        return InfoGeneratorModule(model.generator, model.latent_dim, model.categorical_codes,
+                                   model.continuous_codes, model.noise)
     if getattr(model, "num_classes", 0):
         return ConditionalGeneratorModule(model.generator, model.latent_dim, model.num_classes, model.noise)
     return GeneratorModule(model.generator, model.latent_dim, model.noise)

@@ -1,5 +1,5 @@
 """Layers for GAN networks: minibatch and Fourier features for D, sub-pixel upsampling and noise dropout for G,
-reflection padding and instance normalization for image-to-image translation."""
+reflection padding and instance normalization for image-to-image translation, InfoGAN's one-hot codes."""
 
 import keras
 import tensorflow as tf
@@ -265,3 +265,31 @@ def instance_normalization(epsilon=1e-5, name=None):
         Ulyanov et al., Instance Normalization: The Missing Ingredient for Fast Stylization, 2016.
     """
     return keras.layers.GroupNormalization(groups=-1, epsilon=epsilon, name=name)
+
+
+@keras.saving.register_keras_serializable(package="tfgan")
+class OneHotCodes(keras.layers.Layer):
+    """InfoGAN's categorical codes as one concatenated one-hot vector: int `[batch, J]`, code j in
+    `[0, K_j)`, -> float `[batch, K_0 + ... + K_{J-1}]` (`[batch, 0]` when there are no codes).
+
+    Args:
+        categorical_codes: the values K_j of each code, a sequence of integers >= 2.
+    """
+
+    def __init__(self, categorical_codes, **kwargs):
+        super().__init__(**kwargs)
+        self.categorical_codes = tuple(checks.positive_int("categorical_codes", k, minimum=2)
+                                       for k in categorical_codes)
+
+    def call(self, codes):
+        codes = tf.cast(codes, tf.int32)
+        if not self.categorical_codes:
+            return tf.zeros([tf.shape(codes)[0], 0], self.compute_dtype)
+        return tf.concat([tf.one_hot(codes[:, j], k, dtype=self.compute_dtype)
+                          for j, k in enumerate(self.categorical_codes)], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], sum(self.categorical_codes))
+
+    def get_config(self):
+        return {**super().get_config(), "categorical_codes": list(self.categorical_codes)}

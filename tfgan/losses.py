@@ -10,7 +10,8 @@ through `get`: `"minimax"`, `"non_saturating"`, `"least_squares"`, `"wasserstein
 divergences `"kl"`, `"reverse_kl"`, `"pearson"`, `"squared_hellinger"`, `"jensen_shannon"` and the
 relativistic average losses `"relativistic_average"`, `"relativistic_average_least_squares"`,
 `"relativistic_average_hinge"`. `gradient_penalty` (WGAN-GP's penalty) lives with the other gradient
-penalties in `tfgan.penalties` and is re-exported here.
+penalties in `tfgan.penalties` and is re-exported here. `with_lecam(loss, weight)` adds LeCam
+regularization (Tseng et al. 2021) to any of them; InfoGAN's mutual-information terms are at the end.
 """
 
 import dataclasses
@@ -18,6 +19,7 @@ import math
 
 import tensorflow as tf
 
+from tfgan import checks
 from tfgan.penalties import gradient_penalty  # noqa: F401  (part of this module's API)
 
 
@@ -279,6 +281,8 @@ class Loss:
         output: D's output as logged (`d_real`, `d_fake`): a probability for cross-entropy losses,
             g_f(v) for f-GANs, the raw score otherwise.
         estimates_wasserstein: E[D(x)] - E[D(G(z))] estimates the Wasserstein-1 distance.
+        regularizer: an optional stateful term of D's logits added to D's loss (`LeCam`); set it
+            with `with_lecam`. Defaults to `None`.
     """
 
     name: str
@@ -288,6 +292,7 @@ class Loss:
     generator_needs_real: bool = False
     output: object = tf.identity
     estimates_wasserstein: bool = False
+    regularizer: object = None
 
     def d_loss(self, real_logits, fake_logits, real_targets=1.0, fake_targets=0.0):
         if self.uses_targets:
@@ -299,6 +304,13 @@ class Loss:
             return self.generator(fake_logits, real_logits)
         return self.generator(fake_logits)
 
+    def d_regularization(self, real_logits, fake_logits):
+        """The regularizer's per-example term for D's update (it updates the regularizer's state), or
+        None without one. Called once per D update, never when only evaluating."""
+        if self.regularizer is None:
+            return None
+        return self.regularizer(real_logits, fake_logits)
+
     def d_output(self, logits):
         """What D says about an input, for logging (see `output`)."""
         return self.output(_as_float(logits))
@@ -309,7 +321,10 @@ class Loss:
         return self.output is tf.sigmoid
 
     def get_config(self):
-        return {"name": self.name}
+        config = {"name": self.name}
+        if self.regularizer is not None:
+            config["lecam"] = self.regularizer.get_config()
+        return config
 
 
 def _fgan(name, discriminator, activation):
@@ -350,10 +365,13 @@ LOSSES = {loss.name: loss for loss in (
 
 
 def get(identifier):
-    """A `Loss` from a name in `LOSSES`, its config (`{"name": ...}`) or a `Loss` itself."""
+    """A `Loss` from a name in `LOSSES`, its config (`{"name": ...}`, with `"lecam"` when it has a
+    LeCam term) or a `Loss` itself."""
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, dict):
+        if identifier.get("lecam") is not None:
+            return with_lecam(identifier.get("name"), **identifier["lecam"])
         identifier = identifier.get("name")
     if isinstance(identifier, str) and identifier in LOSSES:
         return LOSSES[identifier]
@@ -447,3 +465,99 @@ def _sum_per_example(values):
     if values.shape.rank is not None and values.shape.rank <= 1:
         return values
     return tf.reduce_sum(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
+
+
+# ---------------------------------------------------------------- LeCam regularization (Tseng et al. 2021)
+
+def lecam_regularization(real_logits, fake_logits, real_anchor, fake_anchor):
+    """Per-example LeCam term (Tseng et al. 2021, eq. 3): D's outputs on reals are pulled towards the
+    moving average of its outputs on fakes, and the other way round.
+
+        R_LC = ||D(x) - alpha_F||^2 + ||D(G(z)) - alpha_R||^2
+
+    Args:
+        real_logits: D's logits on reals `[B, ...]`.
+        fake_logits: D's logits on fakes `[B, ...]`.
+        real_anchor: alpha_R, a moving average of D's mean logit on reals (a scalar).
+        fake_anchor: alpha_F, the same on fakes.
+    """
+    real, fake = _as_float(real_logits), _as_float(fake_logits)
+    return _per_example(tf.square(real - _as_float(fake_anchor))) + _per_example(tf.square(fake - _as_float(real_anchor)))
+
+
+class LeCam:
+    """LeCam regularization of the discriminator (Tseng et al. 2021): `weight * R_LC` added to D's loss
+    (see `lecam_regularization`), with anchors that are exponential moving averages of D's mean
+    outputs on reals and fakes,
+
+        alpha_R <- decay * alpha_R + (1 - decay) * E[D(x)],   alpha_F likewise on fakes
+
+    updated by every D update before the term is taken (the first update sets them). It works on D's
+    real/fake logits alone, so it composes with every loss (`with_lecam`), penalty and trick. The
+    anchors are state, created by `build` (the GAN does it) and checkpointed with the model
+    (`model.training_state()["lecam"]`). It bounds how far D's outputs on reals and fakes drift apart,
+    which keeps D from over-fitting a small data set.
+
+    Args:
+        weight: lambda, >= 0. Defaults to `0.3` (the paper's for CIFAR with DiffAugment; it uses
+            0.01 - 0.3 over its experiments).
+        decay: the anchors' decay, in [0, 1). Defaults to `0.99`.
+
+    Reference:
+        Tseng et al., Regularizing Generative Adversarial Networks under Limited Data, CVPR 2021.
+    """
+
+    log_name = "lecam"
+
+    def __init__(self, weight=0.3, decay=0.99):
+        self.weight = checks.number("weight", weight, 0.0)
+        self.decay = checks.number("decay", decay, 0.0, 1.0, high_open=True)
+        self.state = None
+
+    def build(self):
+        """Creates the anchors (in the current strategy scope); does nothing when they exist."""
+        if self.state is None:
+            state = tf.Module(name="lecam")
+            aggregation = tf.VariableAggregation.ONLY_FIRST_REPLICA
+            state.anchors = tf.Variable([0.0, 0.0], trainable=False, name="anchors", aggregation=aggregation)
+            state.updates = tf.Variable(0, dtype=tf.int64, trainable=False, name="updates", aggregation=aggregation)
+            self.state = state
+        return self.state
+
+    @property
+    def anchors(self):
+        """(alpha_R, alpha_F) as floats."""
+        return tuple(float(v) for v in self.state.anchors.numpy())
+
+    def __call__(self, real_logits, fake_logits):
+        """Updates the anchors with this batch's mean outputs and returns `weight * R_LC` per example."""
+        self.build()
+        means = tf.stop_gradient(tf.stack([tf.reduce_mean(_as_float(real_logits)),
+                                           tf.reduce_mean(_as_float(fake_logits))]))
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            means = context.all_reduce(tf.distribute.ReduceOp.MEAN, means)
+        state = self.state
+        decay = tf.where(state.updates > 0, self.decay, 0.0)
+        updated = decay * state.anchors + (1.0 - decay) * means
+        # A non-finite batch (a step the GAN skips) leaves the anchors as they were.
+        finite = tf.reduce_all(tf.math.is_finite(means))
+        state.anchors.assign(tf.where(finite, updated, state.anchors))
+        state.updates.assign_add(tf.cast(finite, tf.int64))
+        anchors = tf.convert_to_tensor(state.anchors)
+        return self.weight * lecam_regularization(real_logits, fake_logits, anchors[0], anchors[1])
+
+    def get_config(self):
+        return {"weight": self.weight, "decay": self.decay}
+
+
+def with_lecam(loss, weight=0.3, decay=0.99):
+    """`loss` (a `Loss` or its name) with a LeCam term (`LeCam(weight, decay)`) added to D's loss.
+
+    Example:
+
+    ```python
+    gan = tfgan.GAN(g, d, 64, loss=tfgan.losses.with_lecam("hinge", 0.3))
+    ```
+    """
+    return dataclasses.replace(get(loss), regularizer=LeCam(weight, decay))

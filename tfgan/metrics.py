@@ -363,6 +363,41 @@ def class_coverage(predictions, num_classes):
     return dict(classes_covered=int(np.count_nonzero(counts)), kl=_kl_from_uniform(counts))
 
 
+def code_purity(classes, codes, num_classes, num_codes=None):
+    """How well an unsupervised code (InfoGAN's categorical code) separates classes it was never told of.
+
+        counts[v, c] = #{i : code_i = v, class_i = c},   majority_v = argmax_c counts[v, c],
+        purity_v = counts[v, majority_v] / #{i : code_i = v},   distinct = #{majority_v}
+
+    A code that finds the classes gives each value its own majority class (`distinct` = number of
+    values, when there are as many values as classes) with purity near 1.
+
+    Args:
+        classes: `[N]` integer classes (e.g. a classifier's predictions) or `[N, num_classes]` probabilities.
+        codes: `[N]` integer code values of the samples.
+        num_classes: the number of classes.
+        num_codes: the number of code values. Defaults to `max(codes) + 1`.
+
+    Returns:
+        `dict(majority=[V] ints, purity=[V] floats, mean_purity=float, distinct=int, counts=[V, C] ints)`.
+    """
+    num_classes = checks.positive_int("num_classes", num_classes)
+    values = np.asarray(classes)
+    labels = values.argmax(axis=1) if values.ndim == 2 else values.astype(np.int64)
+    codes = np.asarray(codes).astype(np.int64)
+    if codes.shape != labels.shape:
+        raise ValueError(f"`codes` must hold one code value per sample ({labels.shape[0]}). Received: shape "
+                         f"{codes.shape}.")
+    num_codes = int(codes.max()) + 1 if num_codes is None else checks.positive_int("num_codes", num_codes)
+    counts = np.zeros((num_codes, num_classes), np.int64)
+    np.add.at(counts, (codes, labels), 1)
+    totals = np.maximum(counts.sum(axis=1), 1)
+    purity = counts.max(axis=1) / totals
+    majority = counts.argmax(axis=1)
+    return dict(majority=majority.tolist(), purity=[round(float(p), 4) for p in purity],
+                mean_purity=float(purity.mean()), distinct=int(len(set(majority.tolist()))), counts=counts.tolist())
+
+
 def _requested(labels, num_rows):
     labels = np.asarray(labels)
     if labels.shape != (num_rows,) or not (labels.size == 0 or np.issubdtype(labels.dtype, np.integer)):

@@ -1,5 +1,5 @@
 """Generator and discriminator builders: MLPs for 1-D / 2-D data, DCGAN and SNGAN-ResNet for images, the 1-D toy,
-and the image-to-image translation nets of pix2pix and CycleGAN (U-Net, ResNet generator, PatchGAN).
+the conditional, ACGAN and InfoGAN (a Q head sharing D's body) forms, and the image-to-image translation nets of pix2pix and CycleGAN (U-Net, ResNet generator, PatchGAN).
 
 Every builder returns a functional `keras.Model`, so any of them can be mixed with a user's own
 networks of matching shapes.
@@ -452,6 +452,98 @@ def acgan_dcgan_discriminator(image_size, channels, num_classes, base_filters=64
     checks.positive_int("num_classes", num_classes)
     body = _features(dcgan_discriminator(image_size, channels, base_filters, negative_slope, name=f"{name}_base"))
     return _auxiliary_classifier(body, keras.Input(body.inputs[0].shape[1:], name="images"), num_classes, name)
+
+
+# ---------------------------------------------------------------- InfoGAN nets
+
+
+def _check_codes(categorical_codes, continuous_codes):
+    categorical = tuple(checks.positive_int("categorical_codes", k, minimum=2) for k in categorical_codes)
+    continuous = checks.non_negative_int("continuous_codes", continuous_codes)
+    if not categorical and not continuous:
+        raise ValueError(f"InfoGAN needs at least one code. Received: `categorical_codes={categorical_codes!r}`, "
+                         f"`continuous_codes={continuous_codes!r}`.")
+    return categorical, continuous
+
+
+def q_outputs(categorical_codes, continuous_codes, learn_std=False):
+    """The width of an InfoGAN Q head: K_0 + ... + K_{J-1} categorical logits, then a mean per continuous
+    code, then (with `learn_std`) a log standard deviation per continuous code."""
+    categorical, continuous = _check_codes(categorical_codes, continuous_codes)
+    return sum(categorical) + continuous * (2 if learn_std else 1)
+
+
+def _info_generator(base, latent_dim, categorical_codes, continuous_codes, name):
+    """G(z, c) = base([z, one_hot(c_cat), c_cont]), taking `[z, categorical, continuous]`."""
+    z = keras.Input((latent_dim,), name="z")
+    categorical = keras.Input((len(categorical_codes),), dtype="int32", name="categorical")
+    continuous = keras.Input((continuous_codes,), name="continuous")
+    one_hot = layers_lib.OneHotCodes(categorical_codes, name="categorical_one_hot")(categorical)
+    x = keras.layers.Concatenate(name="z_and_codes")([z, one_hot, continuous])
+    return keras.Model([z, categorical, continuous], base(x), name=name)
+
+
+def infogan_mlp_generator(output_shape, latent_dim, categorical_codes=(10,), continuous_codes=2,
+                          hidden_units=(128, 128), activation="relu", name="infogan_mlp_generator"):
+    """`mlp_generator` fed `[z, one-hot categorical codes, continuous codes]` for `tfgan.InfoGAN`: takes
+    `[z, categorical, continuous]`, int32 `[batch, J]` and float32 `[batch, continuous_codes]`."""
+    categorical, continuous = _check_codes(categorical_codes, continuous_codes)
+    checks.positive_int("latent_dim", latent_dim)
+    base = mlp_generator(output_shape, latent_dim + sum(categorical) + continuous, hidden_units, activation,
+                         name=f"{name}_body")
+    return _info_generator(base, latent_dim, categorical, continuous, name)
+
+
+def infogan_dcgan_generator(image_size, channels, latent_dim, categorical_codes=(10,), continuous_codes=2,
+                            base_filters=64, name="infogan_dcgan_generator", upsampling="transpose", dropout=0.0):
+    """`dcgan_generator` fed `[z, one-hot categorical codes, continuous codes]` for `tfgan.InfoGAN`."""
+    categorical, continuous = _check_codes(categorical_codes, continuous_codes)
+    checks.positive_int("latent_dim", latent_dim)
+    base = dcgan_generator(image_size, channels, latent_dim + sum(categorical) + continuous, base_filters,
+                           name=f"{name}_body", upsampling=upsampling, dropout=dropout)
+    return _info_generator(base, latent_dim, categorical, continuous, name)
+
+
+def _q_head(discriminator, outputs, q_units, negative_slope, spectral_norm, name):
+    """D's body (everything before its logit layer) with two heads: D's real/fake logit, and Q's
+    `outputs` code parameters through `q_units` hidden units (none when 0) (Chen et al. 2016, sec. 6:
+    Q shares all of D's convolutional layers and adds a fully connected layer)."""
+    body = keras.Model(discriminator.inputs, discriminator.layers[-1].input, name=f"{discriminator.name}_body")
+    x = keras.Input(body.inputs[0].shape[1:], name=discriminator.inputs[0].name)
+    features = body(x)
+    logit = _maybe_sn(keras.layers.Dense(1, name="logit"), spectral_norm)(features)
+    q = features
+    if q_units:
+        q = keras.layers.Dense(q_units, name="q_hidden")(q)
+        q = keras.layers.LeakyReLU(negative_slope, name="q_leaky_relu")(q)
+    q = keras.layers.Dense(outputs, name="q_codes")(q)
+    return keras.Model(x, keras.layers.Concatenate(name="logit_and_codes")([logit, q]), name=name)
+
+
+def infogan_mlp_discriminator(input_shape, categorical_codes=(10,), continuous_codes=2, hidden_units=(128, 128),
+                              negative_slope=0.2, name="infogan_mlp_discriminator", *, learn_std=False, q_units=128,
+                              spectral_norm=False, layer_norm=False, minibatch=None):
+    """`mlp_discriminator` with InfoGAN's Q head sharing its body: outputs `[batch, 1 + q_outputs(...)]`,
+    the real/fake logit then the codes' parameters (see `q_outputs`)."""
+    outputs = q_outputs(categorical_codes, continuous_codes, learn_std)
+    checks.non_negative_int("q_units", q_units)
+    base = mlp_discriminator(input_shape, hidden_units, negative_slope, name=f"{name}_base", spectral_norm=spectral_norm,
+                             layer_norm=layer_norm, minibatch=minibatch)
+    return _q_head(base, outputs, q_units, negative_slope, spectral_norm, name)
+
+
+def infogan_dcgan_discriminator(image_size, channels, categorical_codes=(10,), continuous_codes=2, base_filters=64,
+                                negative_slope=0.2, name="infogan_dcgan_discriminator", *, learn_std=False,
+                                q_units=128, spectral_norm=False, layer_norm=False, downsampling="stride",
+                                minibatch=None):
+    """`dcgan_discriminator` with InfoGAN's Q head sharing its convolutions: outputs
+    `[batch, 1 + q_outputs(...)]`, the real/fake logit then the codes' parameters (see `q_outputs`)."""
+    outputs = q_outputs(categorical_codes, continuous_codes, learn_std)
+    checks.non_negative_int("q_units", q_units)
+    base = dcgan_discriminator(image_size, channels, base_filters, negative_slope, name=f"{name}_base",
+                               spectral_norm=spectral_norm, layer_norm=layer_norm, downsampling=downsampling,
+                               minibatch=minibatch)
+    return _q_head(base, outputs, q_units, negative_slope, spectral_norm, name)
 
 
 # ---------------------------------------------------------------- image-to-image translation nets

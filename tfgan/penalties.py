@@ -1,5 +1,6 @@
-"""Penalties on the discriminator's gradient: WGAN-GP's gradient penalty and the zero-centred R1 / R2,
-with the maths they share (per-example gradient norms, interpolates).
+"""Penalties on the discriminator: on its gradient, WGAN-GP's gradient penalty and the zero-centred R1 / R2,
+with the maths they share (per-example gradient norms, interpolates); on its outputs, balanced
+consistency regularization (bCR).
 
 A penalty is a callable `penalty(critic, real, fake, step=..., fake_critic=...) -> per-example values
 [B]` that the `GAN` adds to D's loss inside D's `GradientTape`; its own tape nests inside, so the
@@ -7,12 +8,13 @@ penalty's gradient reaches D's weights (double backpropagation). `critic` scores
 batch's conditioning (labels), `fake_critic` with the fakes' (they differ for conditional models).
 After a call, `last_logs` holds per-example values the step logs (the mean gradient norm where the
 penalty is taken), read in the same trace. `get(name, ...)` builds one by name (`PENALTIES`).
+bCR's penalty has no inner tape: it compares D's outputs on images and their augmentations.
 """
 
 import keras
 import tensorflow as tf
 
-from tfgan import checks, distribute
+from tfgan import augment, checks, distribute
 
 
 def _as_float(x):
@@ -217,15 +219,79 @@ class R2(_ZeroCentred):
         return tf.square(norms), norms
 
 
-PENALTIES = {"gp": GradientPenalty, "r1": R1, "r2": R2}
+@keras.saving.register_keras_serializable(package="tfgan")
+class ConsistencyRegularization(Penalty):
+    """Balanced consistency regularization, bCR (Zhao et al. 2021): D must give an image and its
+    augmentation T(x) the same output, on reals and on fakes.
+
+        weight * [ (D(x) - D(T(x)))^2 + (D(G(z)) - D(T(G(z))))^2 ]      per example
+
+    T draws its parameters per image from `policy` (`tfgan.augment.augment` with p = 1; the paper's
+    flips and shifts of up to 1/8 of the image), so it is differentiable and compiles with XLA.
+    With `fake=False` only the real term is kept (CR, Zhang et al. 2020). D scores the images as
+    the step gives them (after tricks such as `AdaptiveAugment`), each fake with its own labels.
+
+    Args:
+        weight: lambda of both terms (the paper's lambda_real = lambda_fake = 10). Defaults to `10.0`.
+        fake: also regularize on fakes (bCR); `False` gives CR. Defaults to `True`.
+        policy: the augmentations T, names from `tfgan.augment.AUGMENTATIONS`.
+            Defaults to `"flip,translation"`.
+        every: compute it every `every` steps, scaled by `every` (lazy). Defaults to `1`.
+        seed: seed of the augmentations. Defaults to `None`.
+
+    Example:
+
+    ```python
+    gan = tfgan.GAN(g, d, 64, penalty=tfgan.penalties.ConsistencyRegularization(10.0))
+    ```
+
+    Reference:
+        Zhao et al., Improved Consistency Regularization for GANs, AAAI 2021;
+        Zhang et al., Consistency Regularization for Generative Adversarial Networks, ICLR 2020.
+    """
+
+    log_name = "consistency"
+
+    def __init__(self, weight=10.0, fake=True, policy="flip,translation", every=1, seed=None):
+        super().__init__(weight, every)
+        self.fake = checks.boolean("fake", fake)
+        self.policy = augment.check_policy(policy)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="consistency_seed")
+
+    def _gap(self, critic, x):
+        """(D(x) - D(T(x)))^2 per example."""
+        x = _as_float(x)
+        if x.shape.rank != 4:
+            raise ValueError(f"`ConsistencyRegularization` augments images [B, H, W, C]; received samples of "
+                             f"shape {x.shape}. Use it on image data.")
+        augmented = augment.augment(x, 1.0, self.seed_generator, self.policy)
+        difference = _as_float(critic(x)) - _as_float(critic(augmented))
+        return tf.reduce_sum(tf.reshape(tf.square(difference), [tf.shape(x)[0], -1]), axis=1)
+
+    def unweighted(self, critic, fake_critic, real, fake):
+        penalty = self._gap(critic, real)
+        if self.fake:
+            penalty = penalty + self._gap(fake_critic, fake)
+        return penalty, penalty
+
+    def get_config(self):
+        return {**super().get_config(), "fake": self.fake, "policy": ",".join(self.policy), "seed": self.seed}
 
 
-def get(name, weight=10.0, *, every=1, target=1.0, one_sided=False, seed=None):
-    """A penalty by name: `"gp"` (WGAN-GP, `weight` is lambda), `"r1"` / `"r2"` (`weight` is gamma).
+PENALTIES = {"gp": GradientPenalty, "r1": R1, "r2": R2, "bcr": ConsistencyRegularization}
 
-    `target`, `one_sided` and `seed` apply to `"gp"` only; `every` makes any of them lazy.
+
+def get(name, weight=10.0, *, every=1, target=1.0, one_sided=False, seed=None, policy="flip,translation"):
+    """A penalty by name: `"gp"` (WGAN-GP, `weight` is lambda), `"r1"` / `"r2"` (`weight` is gamma),
+    `"bcr"` (balanced consistency regularization, `weight` is lambda of both terms).
+
+    `target` and `one_sided` apply to `"gp"` only, `policy` to `"bcr"` only, `seed` to `"gp"` and
+    `"bcr"`; `every` makes any of them lazy.
     """
     checks.choice("penalty", name, tuple(PENALTIES))
     if name == "gp":
         return GradientPenalty(weight, target, one_sided, every=every, seed=seed)
+    if name == "bcr":
+        return ConsistencyRegularization(weight, policy=policy, every=every, seed=seed)
     return PENALTIES[name](weight, every=every)

@@ -13,12 +13,14 @@ or the moving average when a `GeneratorEMA` is on.
 
 References: soumith/ganhacks (2016); Salimans et al., Improved Techniques for Training GANs, 2016;
 Sønderby et al., Amortised MAP Inference for Image Super-resolution, 2017 (instance noise);
-Zhao et al., Differentiable Augmentation for Data-Efficient GAN Training, 2020.
+Zhao et al., Differentiable Augmentation for Data-Efficient GAN Training, 2020; Karras et al., Training
+Generative Adversarial Networks with Limited Data, 2020 (adaptive augmentation).
 """
 
 import keras
 import tensorflow as tf
 
+from tfgan import augment as augment_lib
 from tfgan import checks
 from tfgan.models import TrainingHook
 
@@ -503,47 +505,18 @@ def _assign(targets, sources):
         target.assign(tf.convert_to_tensor(source))
 
 
-def _translation_params(shape, seed_generator, ratio=0.125):
-    batch, height, width = shape[0], shape[1], shape[2]
-    shift_h, shift_w = int(height * ratio + 0.5), int(width * ratio + 0.5)
-    return (keras.random.randint([batch, 1], -shift_h, shift_h + 1, dtype="int32", seed=seed_generator),
-            keras.random.randint([batch, 1], -shift_w, shift_w + 1, dtype="int32", seed=seed_generator))
-
-
-def _translate(x, dy, dx):
-    """Shifts each image by (dy, dx) pixels, zero-filling (DiffAugment's rand_translation)."""
-    height, width = x.shape[1], x.shape[2]
-    rows = tf.clip_by_value(tf.range(height)[None] + dy + 1, 0, height + 1)
-    x = tf.gather(tf.pad(x, [[0, 0], [1, 1], [0, 0], [0, 0]]), rows, axis=1, batch_dims=1)
-    cols = tf.clip_by_value(tf.range(width)[None] + dx + 1, 0, width + 1)
-    return tf.gather(tf.pad(x, [[0, 0], [0, 0], [1, 1], [0, 0]]), cols, axis=2, batch_dims=1)
-
-
-def _cutout_mask(shape, seed_generator, ratio=0.5):
-    """A [batch, H, W, 1] mask, 0 in one random square of half the image's size per image."""
-    batch, height, width = shape[0], shape[1], shape[2]
-    size_h, size_w = int(height * ratio + 0.5), int(width * ratio + 0.5)
-    top = keras.random.randint([batch, 1, 1], 0, height + (1 - size_h % 2), dtype="int32",
-                               seed=seed_generator) - size_h // 2
-    left = keras.random.randint([batch, 1, 1], 0, width + (1 - size_w % 2), dtype="int32",
-                                seed=seed_generator) - size_w // 2
-    rows = tf.range(height)[None, :, None]
-    cols = tf.range(width)[None, None, :]
-    inside = (rows >= top) & (rows < top + size_h) & (cols >= left) & (cols < left + size_w)
-    return tf.cast(tf.logical_not(inside), tf.float32)[..., None]
-
-
 class DiffAugment(Trick):
     """Differentiable augmentation (Zhao et al. 2020) of everything D sees: reals and fakes in D's
     update, fakes in G's update, so D cannot tell them apart by the augmentation and G's gradient
-    flows through it.
+    flows through it. Every image is augmented (`tfgan.augment.augment` with p = 1):
 
     - `color`: brightness + U(-0.5, 0.5), saturation x U(0, 2), contrast x U(0.5, 1.5);
     - `translation`: a shift of up to 1/8 of the image in each direction, zero-filled;
     - `cutout`: a square of half the image's size set to 0.
 
     In D's update the i-th real and the i-th fake get the same random parameters, so the policy is
-    applied identically to both batches.
+    applied identically to both batches. `AdaptiveAugment` is the same idea with a probability p
+    that follows D's overfitting.
 
     Args:
         policy: a comma-separated string or list of names from `AUGMENTATIONS`.
@@ -557,46 +530,158 @@ class DiffAugment(Trick):
 
     def __init__(self, policy="color,translation,cutout", seed=None):
         super().__init__(seed)
-        names = [p.strip() for p in policy.split(",")] if isinstance(policy, str) else list(policy)
-        if not names or any(p not in AUGMENTATIONS for p in names):
-            raise ValueError(f"`policy` must name augmentations from {AUGMENTATIONS}. Received: `policy={policy!r}`.")
-        self.policy = tuple(names)
+        self.policy = augment_lib.check_policy(policy, AUGMENTATIONS)
 
     def check_model(self, model):
-        shape = sample_shape(model)
-        if len(shape) != 3:
-            raise ValueError(f"`DiffAugment` augments images [H, W, C], but the generator makes samples of shape "
-                             f"{shape}; use it on image data.")
+        _check_images(self, model)
 
     def augment(self, x, copies=1):
         """Augments `x`, whose batch is `copies` batches stacked; each copy gets the same parameters."""
-        shape = [tf.shape(x)[0] // copies, x.shape[1], x.shape[2]]
-        tile = lambda p: tf.tile(p, [copies] + [1] * (p.shape.rank - 1))
-        for name in self.policy:
-            if name == "color":
-                uniform = lambda low, high: tile(keras.random.uniform([shape[0], 1, 1, 1], low, high,
-                                                                      seed=self.seed_generator))
-                x = x + uniform(-0.5, 0.5)
-                mean = tf.reduce_mean(x, axis=3, keepdims=True)
-                x = (x - mean) * uniform(0.0, 2.0) + mean
-                mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
-                x = (x - mean) * uniform(0.5, 1.5) + mean
-            elif name == "translation":
-                dy, dx = _translation_params(shape, self.seed_generator)
-                x = _translate(x, tile(dy), tile(dx))
-            else:
-                x = x * tile(_cutout_mask(shape, self.seed_generator))
-        return x
+        return augment_lib.augment(x, 1.0, self.seed_generator, self.policy, copies=copies, translation_fill="zeros")
 
     def discriminator_inputs(self, real, fake, step):
-        both = self.augment(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), copies=2)
-        return both[:tf.shape(real)[0]], both[tf.shape(real)[0]:]
+        return _augment_pair(self.augment, real, fake)
 
     def generator_inputs(self, fake, step):
         return self.augment(fake)
 
     def get_config(self):
         return {**super().get_config(), "policy": ",".join(self.policy)}
+
+
+def _check_images(trick, model):
+    shape = sample_shape(model)
+    if len(shape) != 3:
+        raise ValueError(f"`{type(trick).__name__}` augments images [H, W, C], but the generator makes samples of "
+                         f"shape {shape}; use it on image data.")
+
+
+def _augment_pair(augment, real, fake):
+    """Real and fake augmented alike: the i-th real and the i-th fake share their parameters."""
+    both = augment(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), copies=2)
+    return both[:tf.shape(real)[0]], both[tf.shape(real)[0]:]
+
+
+def _replica_sum(value):
+    """`value` summed over the replicas (itself on one replica), so every replica holds the global value."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+class AdaptiveAugment(Trick):
+    """Adaptive discriminator augmentation, ADA (Karras et al. 2020): every image D sees (reals and
+    fakes in D's update, fakes in G's update, and so the penalties' inputs) is augmented with
+    probability p, and p follows D's overfitting, in the graph:
+
+        r_t = E[sign(D(x_real))]                  over the D updates of the last `interval` steps
+        p  <- clip(p + sign(r_t - target) * N / adjust_images, 0, max_probability)
+
+    where N is the number of real images D saw in those steps, so p can go from 0 to 1 in
+    `adjust_images` images (`tfgan.augment.ada_update`). A D that has memorised few real images is
+    sure of them (r_t -> 1) and p rises; one that is unsure lowers it. The augmentations
+    (`tfgan.augment.augment`: x-flip, integer translation, colour, cutout) are differentiable, the
+    i-th real and fake of a D update share their parameters, and each image is left untouched with
+    probability 1 - p; with p < 1 they do not leak into the generator (its own samples, exports
+    included, are never augmented).
+
+    p is updated every `interval` steps from the step counter (so `steps_per_execution` does not
+    change it), is part of `model.training_state()`, and is logged as `ada_p`, with the last r_t as
+    `ada_r`. The heuristic reads D's real/fake logits: their sign says real or fake for the
+    cross-entropy, hinge, Wasserstein and f-GAN losses; for `least_squares` (targets 0 and 1) it is
+    taken about 0.5.
+
+    Args:
+        target: the r_t to hold, in [0, 1]. Defaults to `0.6` (the paper's).
+        interval: steps between updates of p. Defaults to `4` (the paper's).
+        adjust_images: real images over which p can go from 0 to 1. Defaults to `500_000` (the
+            paper's; small data sets and short runs want fewer, e.g. 50,000).
+        initial_probability: p at the start. Defaults to `0.0`.
+        max_probability: the largest p, in [0, 1). Defaults to `0.99`.
+        policy: augmentations from `tfgan.augment.AUGMENTATIONS`, in order.
+            Defaults to `"flip,translation,color,cutout"`.
+        seed: seed of the augmentations' parameters. Defaults to `None`.
+
+    Example:
+
+    ```python
+    gan.fit(tfgan.data.load("digits", 64, max_examples=200)[0], steps_per_epoch=500, epochs=6,
+            callbacks=[tfgan.callbacks.AdaptiveAugment(target=0.6, adjust_images=50_000)])
+    ```
+
+    Reference:
+        Karras et al., Training Generative Adversarial Networks with Limited Data, NeurIPS 2020, sec. 2-3.
+    """
+
+    def __init__(self, target=0.6, interval=4, adjust_images=500_000, initial_probability=0.0,
+                 max_probability=0.99, policy=augment_lib.AUGMENTATIONS, seed=None):
+        super().__init__(seed)
+        self.target = checks.number("target", target, 0.0, 1.0)
+        self.interval = checks.positive_int("interval", interval)
+        self.adjust_images = checks.positive_int("adjust_images", adjust_images)
+        self.max_probability = checks.number("max_probability", max_probability, 0.0, 1.0, high_open=True)
+        self.initial_probability = checks.number("initial_probability", initial_probability, 0.0,
+                                                 self.max_probability)
+        self.policy = augment_lib.check_policy(policy)
+        self.state = None
+
+    def build(self, model):
+        self.state = tf.Module(name="adaptive_augment")
+        self.state.probability = _state_variable(tf.constant(self.initial_probability, tf.float32), "probability")
+        self.state.sign_sum = _state_variable(tf.constant(0.0), "sign_sum")  # since the last update of p
+        self.state.count = _state_variable(tf.constant(0.0), "count")
+        self.state.last_r = _state_variable(tf.constant(0.0), "last_r")
+        model.track_state("adaptive_augment", self.state)
+
+    @property
+    def probability(self):
+        """The current p, a float."""
+        return float(self.state.probability.numpy())
+
+    def check_model(self, model):
+        _check_images(self, model)
+
+    def augment(self, x, copies=1):
+        """Augments `x` (`copies` stacked batches sharing their parameters) with the current p."""
+        return augment_lib.augment(x, tf.convert_to_tensor(self.state.probability), self.seed_generator,
+                                   self.policy, copies=copies)
+
+    def discriminator_inputs(self, real, fake, step):
+        return _augment_pair(self.augment, real, fake)
+
+    def generator_inputs(self, fake, step):
+        return self.augment(fake)
+
+    def discriminator_outputs(self, real_logits, fake_logits, step):
+        center = 0.5 if self.model.adversarial_loss.name == "least_squares" else 0.0
+        signs = tf.sign(tf.cast(real_logits, tf.float32) - center)
+        # One sign per image (the mean over a PatchGAN's patches), so the count is of real images.
+        signs = tf.reduce_mean(tf.reshape(signs, [tf.shape(signs)[0], -1]), axis=1)
+        self.state.sign_sum.assign_add(_replica_sum(tf.reduce_sum(signs)))
+        self.state.count.assign_add(_replica_sum(tf.cast(tf.size(signs), tf.float32)))
+
+    def end_step(self, step):
+        # After this step the counter is step + 1; p moves when that is a multiple of `interval`.
+        due = tf.equal(tf.math.floormod(step + 1, self.interval), 0)
+        count = tf.convert_to_tensor(self.state.count)
+        r = tf.convert_to_tensor(self.state.sign_sum) / tf.maximum(count, 1.0)
+        images_per_step = count / float(self.interval)
+        new_p = augment_lib.ada_update(self.state.probability, r, images_per_step, target=self.target,
+                                       interval=self.interval, adjust_images=self.adjust_images,
+                                       max_probability=self.max_probability)
+        self.state.probability.assign(tf.where(due, new_p, self.state.probability))
+        self.state.last_r.assign(tf.where(due, r, self.state.last_r))
+        self.state.sign_sum.assign(tf.where(due, 0.0, self.state.sign_sum))
+        self.state.count.assign(tf.where(due, 0.0, count))
+
+    def step_logs(self, step):
+        return {"ada_p": tf.convert_to_tensor(self.state.probability), "ada_r": tf.convert_to_tensor(self.state.last_r)}
+
+    def get_config(self):
+        return {**super().get_config(), "target": self.target, "interval": self.interval,
+                "adjust_images": self.adjust_images, "initial_probability": self.initial_probability,
+                "max_probability": self.max_probability, "policy": ",".join(self.policy)}
 
 
 class CriticSchedule:

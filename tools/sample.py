@@ -15,7 +15,10 @@ The same `--seed` gives the same files.
 For a conditional generator (one whose signatures take `labels`) it writes a class grid instead: one row of
 `--per_class` samples for each class (2-D samples: a scatter coloured by class). With `--dataset` it
 also prints how often the samples land on the class asked for: within 3 std of the mode for
-`ring` / `grid`, the shipped classifier's prediction for `digits`.
+`ring` / `grid`, the shipped classifier's prediction for `digits`. An InfoGAN generator (one whose
+signatures take `categorical`) gets the same grid with one row per value of its first categorical code
+(the other codes 0, the continuous codes drawn from `--seed`); with `--dataset=digits` it prints the code's
+purity (`tfgan.metrics.code_purity`: the majority class of each value and how pure it is).
 
 The flags are checked before TensorFlow is imported; bad input is one line (`error: --name=value: ...`)
 with exit code 1. `--verbosity=0` shows TensorFlow's and absl's own log lines, `--verbosity=1` also the
@@ -141,7 +144,12 @@ def sample(generator, output_dir, num_samples=64, steps=10, seed=0):
 
 
 def is_conditional(generator):
-    return "labels" in generator.signatures["serving_default"].structured_input_signature[1]
+    inputs = generator.signatures["serving_default"].structured_input_signature[1]
+    return "labels" in inputs or "categorical" in inputs
+
+
+def is_infogan(generator):
+    return "categorical" in generator.signatures["serving_default"].structured_input_signature[1]
 
 
 def class_grid(generator, per_class=8, seed=0, min_pixels=32):
@@ -153,10 +161,18 @@ def class_grid(generator, per_class=8, seed=0, min_pixels=32):
     """
     import tensorflow as tf
 
-    num_classes = int(generator.num_classes.numpy())
-    labels = np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
-    outputs = generator.signatures["sample"](n=tf.constant(len(labels)), seed=tf.constant(seed),
-                                             labels=tf.constant(labels))
+    if is_infogan(generator):
+        codes = generator.categorical_codes.numpy()
+        labels = np.repeat(np.arange(codes[0], dtype=np.int32), per_class)
+        categorical = np.zeros((len(labels), len(codes)), np.int32)
+        categorical[:, 0] = labels
+        outputs = generator.signatures["sample"](n=tf.constant(len(labels)), seed=tf.constant(seed),
+                                                 categorical=tf.constant(categorical))
+    else:
+        num_classes = int(generator.num_classes.numpy())
+        labels = np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
+        outputs = generator.signatures["sample"](n=tf.constant(len(labels)), seed=tf.constant(seed),
+                                                 labels=tf.constant(labels))
     if "images" in outputs:
         images = outputs["images"].numpy()
         return tfgan.callbacks.image_grid(images, min_pixels, cols=per_class), images, labels
@@ -184,7 +200,12 @@ def write_class_grid(generator):
     else:
         picture.savefig(output, dpi=80)
     summary = {"output": output, "num_classes": int(labels.max()) + 1, "per_class": FLAGS.per_class}
-    if FLAGS.dataset:
+    if FLAGS.dataset and is_infogan(generator):
+        if FLAGS.dataset != "digits":
+            console.fail(f"--dataset={FLAGS.dataset}: an InfoGAN code's purity is measured on digits only.")
+        purity = tfgan.metrics.code_purity(tfgan.features.digits_classifier().predict(outputs), labels, 10)
+        summary.update({k: purity[k] for k in ("majority", "purity", "mean_purity", "distinct")})
+    elif FLAGS.dataset:
         summary.update(score(outputs, labels, FLAGS.dataset))
     return summary
 

@@ -16,8 +16,13 @@ class SampleGrid(PeriodicCallback):
 
     Images become a grid, upscaled so that each image is at least `min_pixels` wide; 2-D samples a
     scatter over `real_samples`; a conditional model (one with `num_classes`) gets one row of
-    `num_samples // num_classes` images per class (points coloured by class); 1-D samples histograms of real and fake with the discriminator's
-    probability of "real" over x (figure 15.1 of Prince, Understanding Deep Learning). PNGs go to
+    `num_samples // num_classes` images per class (points coloured by class); 1-D samples histograms
+    of real and fake with the discriminator's probability of "real" over x (figure 15.1 of Prince,
+    Understanding Deep Learning). An InfoGAN (a model with `categorical_codes`) gets one row per value
+    of its first categorical code (`num_samples // K` columns, one noise vector each, continuous codes
+    at 0), then, after a blank row, a sweep of each continuous code from -1 to 1 along the columns,
+    again one row per categorical value with one noise vector for the whole block (`info_layout`);
+    its 2-D samples are coloured by the first categorical code. PNGs go to
     `directory/step_XXXXXX.png`, and images to TensorBoard when `log_dir` is given.
 
     Args:
@@ -62,15 +67,52 @@ class SampleGrid(PeriodicCallback):
 
     def generate(self, count):
         """The samples of the fixed noise batch (the same batch at every step), for `labels(count)`
-        when the model is conditional."""
+        when the model is conditional, for `info_layout(count)` when it is an InfoGAN."""
         if self._z is None or len(self._z) != count:
             self._z = self.model.fixed_noise(count, self.seed)
+        if _is_infogan(self.model):
+            return self.model.sample(*self.info_layout(count)[:2])
         labels = self.labels(count)
         if labels is None:
             return self.model.sample(self._z)
         # Column j of every class row shares z_j, so the rows differ by their class alone.
         z = np.tile(self._z[:len(labels) // self.model.num_classes], (self.model.num_classes, 1))
         return self.model.sample(z, labels)
+
+    def info_layout(self, count):
+        """`(z, (categorical, continuous), blank, cols)` of an InfoGAN's grid (see the class docstring):
+        the noise and codes of every tile, row by row, whether each tile is a blank separator, and the
+        columns; for 1-D / 2-D samples, `self._z` and the model's `balanced_labels(count)`."""
+        model = self.model
+        if len(model.generator.output.shape) != 4:
+            return self._z, model.balanced_labels(count), np.zeros(count, bool), None
+        values = model.categorical_codes[0] if model.categorical_codes else 1
+        cols = max(1, count // values)
+        rng = np.random.default_rng(self.seed)
+        z = model.fixed_noise(cols, self.seed)
+        others = [rng.integers(0, k, cols) for k in model.categorical_codes[1:]]
+        num_continuous = model.continuous_codes
+        zs, categorical, continuous, blank = [], [], [], []
+
+        def row(value, z_row, continuous_row, other_row, is_blank=False):
+            zs.append(z_row)
+            blank.append(np.full(cols, is_blank))
+            categorical.append(np.stack([np.full(cols, value)] + other_row, axis=1).astype(np.int32)
+                               if model.categorical_codes else np.zeros((cols, 0), np.int32))
+            continuous.append(continuous_row)
+
+        for value in range(values):
+            row(value, z, np.zeros((cols, num_continuous)), [o for o in others])
+        sweep = np.linspace(CONTINUOUS_SWEEP[0], CONTINUOUS_SWEEP[1], cols)
+        for code in range(num_continuous):
+            row(0, z, np.zeros((cols, num_continuous)), [o for o in others], is_blank=True)
+            for value in range(values):
+                swept = np.zeros((cols, num_continuous))
+                swept[:, code] = sweep
+                row(value, np.repeat(z[:1], cols, axis=0), swept, [o[:1].repeat(cols) for o in others])
+        return (np.concatenate(zs).astype(np.float32),
+                (np.concatenate(categorical), np.concatenate(continuous).astype(np.float32)), np.concatenate(blank),
+                cols)
 
     def labels(self, count):
         """Class by class, `count // num_classes` (at least 1) labels each; `None` when unconditional."""
@@ -87,7 +129,11 @@ class SampleGrid(PeriodicCallback):
             images = self.generate(self.num_samples or 64)
             labels = self.labels(self.num_samples or 64)
             cols = None if labels is None else len(labels) // self.model.num_classes
-            grid = image_grid(data_lib.to_uint8(images).numpy(), self.min_pixels, cols)
+            uint8 = data_lib.to_uint8(images).numpy()
+            if _is_infogan(self.model):
+                _, _, blank, cols = self.info_layout(self.num_samples or 64)
+                uint8[blank] = 127  # the rows between the blocks
+            grid = image_grid(uint8, self.min_pixels, cols)
             tf.io.write_file(path, tf.io.encode_png(grid))
             if self._writer is not None:
                 with self._writer.as_default():
@@ -96,7 +142,10 @@ class SampleGrid(PeriodicCallback):
         else:
             samples = self.generate(self.num_samples or 1000)
             if samples.shape[-1] == 2:
-                figure = plot_points_2d(samples, self.real_samples, step, self.labels(self.num_samples or 1000))
+                labels = self.labels(self.num_samples or 1000)
+                if _is_infogan(self.model) and self.model.categorical_codes:
+                    labels = self.info_layout(self.num_samples or 1000)[1][0][:, 0]
+                figure = plot_points_2d(samples, self.real_samples, step, labels)
             else:
                 figure = self._plot_1d(samples, self.real_samples, step)
             figure.savefig(path, dpi=80)
@@ -113,6 +162,13 @@ class SampleGrid(PeriodicCallback):
         d = self.model.adversarial_loss.d_output(self.model.adversarial_logits(
             self.model.discriminate(xs, training=False))).numpy().ravel()
         return plot_points_1d(samples, real, step, xs.ravel(), d)
+
+
+CONTINUOUS_SWEEP = (-1.0, 1.0)  # the range an InfoGAN's continuous codes are swept over (their prior's)
+
+
+def _is_infogan(model):
+    return hasattr(model, "categorical_codes")
 
 
 def image_grid(images, min_pixels=64, cols=None):

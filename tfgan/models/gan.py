@@ -42,7 +42,9 @@ class GAN(keras.Model):
         generator: a Keras model mapping `[batch, latent_dim]` noise to samples.
         discriminator: a Keras model mapping samples to logits `[batch, 1]` (or `[batch, ..., 1]`).
         latent_dim: size of the noise vector z.
-        loss: a `tfgan.losses.Loss` or one of its names. Defaults to `"non_saturating"`.
+        loss: a `tfgan.losses.Loss` or one of its names; `tfgan.losses.with_lecam(name, weight)` adds
+            LeCam regularization to D's loss (its anchors join `training_state()`, its term is logged
+            as `lecam`). Defaults to `"non_saturating"`.
         penalty: optional callable adding a per-example term to D's loss. Defaults to `None`.
         d_constraint: optional Keras constraint (e.g. `tfgan.constraints.WeightClip(0.01)`) set on every
             trainable D variable at `compile`; the optimizer applies it after each D update. Defaults to `None`.
@@ -110,6 +112,8 @@ class GAN(keras.Model):
         self._step_skipped = keras.Variable(0, dtype="int64", trainable=False, name="step_skipped",
                                             aggregation="only_first_replica")
         self.track_state("nan_steps", self.nan_steps)
+        if self.adversarial_loss.regularizer is not None:  # LeCam's anchors
+            self.track_state(self.adversarial_loss.regularizer.log_name, self.adversarial_loss.regularizer.build())
         # A penalty's own random draws (WGAN-GP's mixing weights) continue where they were on resume.
         if getattr(self.penalty, "seed_generator", None) is not None:
             self.track_state("penalty_seed", self.penalty.seed_generator.state)
@@ -325,14 +329,16 @@ class GAN(keras.Model):
                 weight.assign(value)
 
     def sample(self, z, labels=None, batch_size=500):
-        """The generator's samples for noise `z` (and `labels` for conditional models) as numpy, drawn
-        with the sampling weights (`sampling_weights`) in batches of `batch_size`."""
+        """The generator's samples for noise `z` (and `labels` for conditional models, InfoGAN's codes:
+        arrays or a tuple of arrays, one row per z) as numpy, drawn with the sampling weights
+        (`sampling_weights`) in batches of `batch_size`."""
         z = np.asarray(z, np.float32)
+        def rows(i):
+            return None if labels is None else tf.nest.map_structure(lambda values: values[i:i + batch_size], labels)
+
         with self.sampling_weights():
-            return np.concatenate([
-                np.asarray(self.generate(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size],
-                                         training=False))
-                for i in range(0, len(z), batch_size)])
+            return np.concatenate([np.asarray(self.generate(z[i:i + batch_size], rows(i), training=False))
+                                   for i in range(0, len(z), batch_size)])
 
     def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
         """Exports the generator's serving SavedModel (`tfgan.export.export_generator`): signatures
@@ -377,6 +383,8 @@ class GAN(keras.Model):
         self.step_counter.assign_add(1)
         logs = _mean_logs(d_logs)
         logs.update(_mean_logs(g_logs))
+        for hook in self._hooks:
+            logs.update(hook.step_logs(step))
         logs.update(self._end_guarded_step(forward_state))
         return _keras_reducible(logs)
 
@@ -436,6 +444,10 @@ class GAN(keras.Model):
                 per_example = per_example + aux
             d_loss = self._average(per_example)
             total = d_loss
+            loss_regularization = self.adversarial_loss.d_regularization(real_logits, fake_logits)  # LeCam
+            if loss_regularization is not None:
+                loss_regularization = self._average(loss_regularization)
+                total = total + loss_regularization
             if self.penalty is not None:
                 penalty = self._average(self.penalty(
                     self._critic(real_labels), real_in, fake_in, step=step, fake_critic=self._critic(fake_labels)))
@@ -448,10 +460,14 @@ class GAN(keras.Model):
         grads = tape.gradient(scaled, variables)
         d_grad_norm = _grad_norm(self.d_optimizer, grads)
         self._apply(self.d_optimizer, grads, variables, total, d_grad_norm)
+        for hook in self._hooks:
+            hook.discriminator_outputs(real_logits, fake_logits, step)
 
         logs = {"d_loss": d_loss,
                 "d_real": self._average(_per_example_mean(self.adversarial_loss.d_output(real_logits))),
                 "d_fake": self._average(_per_example_mean(self.adversarial_loss.d_output(fake_logits)))}
+        if loss_regularization is not None:
+            logs[self.adversarial_loss.regularizer.log_name] = loss_regularization
         if self.penalty is not None:
             logs["penalty"] = penalty
             for name, values in getattr(self.penalty, "last_logs", {}).items():
@@ -632,7 +648,8 @@ class GAN(keras.Model):
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             latent_dim=self.latent_dim,
-            loss=self.adversarial_loss.name,
+            loss=self.adversarial_loss.name if self.adversarial_loss.regularizer is None
+            else self.adversarial_loss.get_config(),
             penalty=keras.saving.serialize_keras_object(self.penalty) if self.penalty is not None else None,
             d_steps=self.d_steps,
             g_steps=self.g_steps,

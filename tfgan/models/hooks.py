@@ -27,6 +27,16 @@ class TrainingHook:
         """Transforms the per-example targets of losses that use them (cross-entropy, least squares)."""
         return real_targets, fake_targets
 
+    def discriminator_outputs(self, real_logits, fake_logits, step):
+        """Sees D's real/fake logits on the batches it was just trained on (after the hooks'
+        `discriminator_inputs`), once per D update; for tricks driven by what D says, such as ADA's
+        overfitting heuristic E[sign(D(x_real))]. Returns nothing: it may only update its own state."""
+
+    def step_logs(self, step):
+        """Scalars to log with the step's other numbers (e.g. ADA's probability), as a dict of
+        float32 tensors equal on every replica; read after `end_step`."""
+        return {}
+
     def begin_step(self, step):
         """Runs before the step's first D update."""
 

@@ -15,7 +15,7 @@ RECIPES_DIR = os.path.join(ROOT, "flags")
 
 # Allowed values (the library's own tables, written out here so that a recipe is checked without
 # importing TensorFlow; tests/test_recipes.py checks they agree with the library).
-MODELS = ("gan", "cgan", "acgan")
+MODELS = ("gan", "cgan", "acgan", "infogan")
 LOSSES = ("hinge", "jensen_shannon", "kl", "least_squares", "minimax", "non_saturating", "pearson",
           "relativistic_average", "relativistic_average_hinge", "relativistic_average_least_squares",
           "reverse_kl", "squared_hellinger", "wasserstein")
@@ -25,12 +25,13 @@ OPTIMIZERS = ("adam", "rmsprop", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "linear")
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker_mirrored", "tpu")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-PENALTIES = ("none", "gp", "r1", "r2")
+PENALTIES = ("none", "gp", "r1", "r2", "bcr")
 D_CONDITIONING = ("concat", "projection")
 G_CONDITIONING = ("embedding", "one_hot")
 FAKE_LABELS = ("uniform", "data")
 DECAYS = ("linear", "exponential", "none")
 AUGMENTATIONS = ("color", "translation", "cutout")
+ADA_AUGMENTATIONS = ("flip", "translation", "color", "cutout")
 MINIBATCH = ("none", "stddev", "discrimination")
 UPSAMPLING = ("transpose", "pixel_shuffle")
 DOWNSAMPLING = ("stride", "avgpool")
@@ -58,7 +59,8 @@ class Recipe:
     toy_std: float = _setting(1.0, "Std of the toy1d data.")
     # --- model
     model: str = _setting("gan", "gan: unconditional; cgan: G and D see the class (Mirza & Osindero); "
-                                 "acgan: D also classifies (Odena et al.).", choices=MODELS)
+                                 "acgan: D also classifies (Odena et al.); infogan: G also takes latent codes that "
+                                 "a Q head on D recovers (Chen et al.; unlabelled data).", choices=MODELS)
     loss: str = _setting("non_saturating", "Adversarial loss (tfgan.losses.LOSSES).", choices=LOSSES)
     architecture: str = _setting("auto", "Networks: auto picks mlp for vectors and dcgan for images; mlp also "
                                          "takes images; sngan is the SNGAN ResNet (images).", choices=ARCHITECTURES)
@@ -79,6 +81,13 @@ class Recipe:
                                            "frequencies.", choices=FAKE_LABELS)
     aux_weight: float = _setting(1.0, "acgan: weight of the class cross-entropy terms.")
     fake_class: bool = _setting(False, "acgan: read D's C+1 outputs as C classes plus a 'fake' class.")
+    categorical_codes: typing.Tuple[int, ...] = _setting((10,), "infogan: values of each categorical code, e.g. 10 "
+                                                                "or 10,2 (empty: none).")
+    continuous_codes: int = _setting(2, "infogan: continuous codes ~ U(-1, 1).")
+    info_weight: float = _setting(1.0, "infogan: weight of the categorical codes' mutual-information term.")
+    continuous_weight: float = _setting(1.0, "infogan: weight of the continuous codes' mutual-information term.")
+    learn_std: bool = _setting(False, "infogan: Q also predicts the continuous codes' log std (else std 1).")
+    q_units: int = _setting(128, "infogan: hidden units of the Q head on D's body (0: linear).")
     # --- optimisation
     train_steps: int = _setting(2000, "Training steps in all (one step = d_steps D updates + g_steps G).", run=True)
     batch_size: int = _setting(64, "Examples per D update (each step reads batch_size * d_steps).")
@@ -121,12 +130,15 @@ class Recipe:
     mixed_precision: str = _setting("float32", "Keras dtype policy; mixed_float16 adds dynamic loss scaling to both "
                                                "optimizers.", choices=PRECISIONS)
     # --- Lipschitz: penalties, clipping, normalization
-    penalty: str = _setting("none", "Penalty on D's gradient: gp (WGAN-GP at interpolates), r1 (at reals), r2 (at "
-                                    "fakes).", choices=PENALTIES)
-    penalty_weight: float = _setting(10.0, "lambda of gp, gamma of r1 / r2 (>= 0).")
+    penalty: str = _setting("none", "Penalty on D: gp (WGAN-GP at interpolates), r1 (at reals), r2 (at fakes), bcr "
+                                    "(balanced consistency regularization: D(x) = D(T(x)) on reals and fakes, images "
+                                    "only).", choices=PENALTIES)
+    penalty_weight: float = _setting(10.0, "lambda of gp and bcr, gamma of r1 / r2 (>= 0).")
     penalty_target: float = _setting(1.0, "Gradient norm gp pulls towards (>= 0).")
     one_sided: bool = _setting(False, "gp penalises only norms above --penalty_target.")
     penalty_every: int = _setting(1, "Lazy penalty: compute it every N steps, scaled by N (StyleGAN2).")
+    bcr_policy: typing.Tuple[str, ...] = _setting(("flip", "translation"), "bcr: the augmentations T, a list of "
+                                                                          "flip, translation, color, cutout.")
     clip: float = _setting(0.0, "WGAN weight clipping: clip every D weight to [-clip, clip] after each D update "
                                 "(0: off).")
     critic_schedule: bool = _setting(False, "WGAN's schedule: 100 critic updates before each of the first 25 G "
@@ -172,6 +184,14 @@ class Recipe:
     top_k_decay_steps: int = _setting(100, "Top-k training: the kept fraction shrinks by 1% every this many steps.")
     diffaugment: typing.Tuple[str, ...] = _setting((), "DiffAugment policy: a list of color, translation, cutout "
                                                        "(empty: off).")
+    ada_target: float = _setting(0.0, "Adaptive discriminator augmentation (ADA): the E[sign(D(x_real))] to hold, "
+                                      "e.g. 0.6 (0: off). Images only.")
+    ada_interval: int = _setting(4, "ADA: steps between updates of the augmentation probability p.")
+    ada_adjust_images: int = _setting(500_000, "ADA: real images over which p can go from 0 to 1.")
+    ada_policy: typing.Tuple[str, ...] = _setting(ADA_AUGMENTATIONS, "ADA: augmentations, in order: a list of flip, "
+                                                                     "translation, color, cutout.")
+    lecam: float = _setting(0.0, "LeCam regularization weight (Tseng et al.; e.g. 0.3; 0: off), with any loss.")
+    lecam_decay: float = _setting(0.99, "LeCam: decay of the moving averages of D's outputs.")
     minibatch: str = _setting("none", "Minibatch features in D.", choices=MINIBATCH)
     d_downsampling: str = _setting("stride", "DCGAN D downsampling.", choices=DOWNSAMPLING)
     g_upsampling: str = _setting("transpose", "DCGAN G upsampling.", choices=UPSAMPLING)
@@ -237,10 +257,10 @@ def _check_field(recipe, field):
 
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch", "embedding_dim", "pack",
-            "penalty_every", "swap_steps", "top_k_decay_steps")
+            "penalty_every", "swap_steps", "ada_interval", "ada_adjust_images", "top_k_decay_steps")
 NON_NEGATIVE = ("max_examples", "image_size", "channels", "seed", "max_nan_steps", "steps_per_execution", "lr_decay_steps",
                 "eval_every", "label_decay_steps", "instance_noise_steps", "replay_size", "swap_every", "ema_start",
-                "d_fourier_features")
+                "d_fourier_features", "continuous_codes", "q_units")
 
 
 def check(recipe):
@@ -258,13 +278,14 @@ def check(recipe):
     for name in NON_NEGATIVE:
         if getattr(recipe, name) < 0:
             _fail(name, getattr(recipe, name), "must be a non-negative integer.")
-    for name in ("d_lr", "g_lr", "penalty_weight", "penalty_target", "clip", "instance_noise", "aux_weight"):
+    for name in ("d_lr", "g_lr", "penalty_weight", "penalty_target", "clip", "instance_noise", "aux_weight",
+                 "info_weight", "continuous_weight", "lecam"):
         if getattr(recipe, name) < 0:
             _fail(name, getattr(recipe, name), "must be >= 0.")
-    for name in ("d_beta1", "g_beta1", "d_beta2", "g_beta2", "g_dropout", "ema_decay"):
+    for name in ("d_beta1", "g_beta1", "d_beta2", "g_beta2", "g_dropout", "ema_decay", "lecam_decay"):
         if not 0.0 <= getattr(recipe, name) < 1.0:
             _fail(name, getattr(recipe, name), "must be in [0, 1).")
-    for name in ("label_flip", "replay_prob"):
+    for name in ("label_flip", "replay_prob", "ada_target"):
         if not 0.0 <= getattr(recipe, name) <= 1.0:
             _fail(name, getattr(recipe, name), "must be in [0, 1].")
     if not 0.0 < recipe.top_k <= 1.0:
@@ -288,6 +309,11 @@ def check(recipe):
     for augmentation in recipe.diffaugment:
         if augmentation not in AUGMENTATIONS:
             _fail("diffaugment", recipe.diffaugment, f"must name augmentations from {', '.join(AUGMENTATIONS)}.")
+    for name in ("ada_policy", "bcr_policy"):
+        if not getattr(recipe, name) or any(a not in ADA_AUGMENTATIONS for a in getattr(recipe, name)):
+            _fail(name, getattr(recipe, name), f"must name augmentations from {', '.join(ADA_AUGMENTATIONS)}.")
+    if any(isinstance(k, bool) or not isinstance(k, int) or k < 2 for k in recipe.categorical_codes):
+        _fail("categorical_codes", recipe.categorical_codes, "expected integers >= 2, e.g. 10 or 10,2.")
     _check_combinations(recipe)
     return recipe
 
@@ -308,10 +334,14 @@ def _check_combinations(recipe):
     if recipe.d_fourier_features and recipe.architecture not in ("auto", "mlp"):
         _fail("d_fourier_features", recipe.d_fourier_features, f"needs --architecture=mlp (got "
                                                                f"{recipe.architecture}).")
+    if recipe.model == "infogan" and not recipe.categorical_codes and not recipe.continuous_codes:
+        _fail("continuous_codes", 0, "and no --categorical_codes: an infogan needs at least one code.")
+    if recipe.ada_target and recipe.diffaugment:
+        _fail("ada_target", recipe.ada_target, "and --diffaugment both augment what D sees; choose one.")
     if recipe.model != "gan":
         if recipe.d_fourier_features:
-            _fail("d_fourier_features", recipe.d_fourier_features, "the conditional discriminators have no Fourier "
-                                                                   "features; use it with --model=gan.")
+            _fail("d_fourier_features", recipe.d_fourier_features, f"the {recipe.model} discriminators have no "
+                                                                   f"Fourier features; use it with --model=gan.")
         if recipe.pack != 1:
             _fail("pack", recipe.pack, f"packs unlabelled samples; use it with --model=gan (got "
                                        f"--model={recipe.model}).")

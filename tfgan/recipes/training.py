@@ -18,11 +18,14 @@ from absl import logging
 
 from tfgan import callbacks as callbacks_lib
 from tfgan import data as data_lib
-from tfgan import constraints, distribute, export, models, nets, penalties, tricks
+from tfgan import constraints, distribute, export, losses, models, nets, penalties, tricks
 from tfgan.evaluation import Evaluator, metric_outputs, resolve_metrics
 from tfgan.recipes import config
 from tfgan.recipes.config import RecipeError
 from tfgan.recipes.workdir import Workdir, WorkdirError  # noqa: F401  (WorkdirError: part of this module's API)
+
+
+CONDITIONAL_MODELS = ("cgan", "acgan")  # the models that train on (samples, labels)
 
 
 class TrainingStopped(RuntimeError):
@@ -57,7 +60,7 @@ def dataset(recipe, step=0):
     conditional models, in an order fixed by `seed`; from `step` on, the batches an uninterrupted run
     would see from that step (so a resumed run continues the same stream)."""
     ds, _ = data_lib.load(recipe.dataset, recipe.batch_size, d_steps=recipe.d_steps, seed=recipe.seed,
-                          labels=recipe.model != "gan", image_size=recipe.image_size or None,
+                          labels=recipe.model in CONDITIONAL_MODELS, image_size=recipe.image_size or None,
                           channels=recipe.channels or None, toy_mean=recipe.toy_mean, toy_std=recipe.toy_std,
                           data_dir=recipe.data_dir, start_batch=step, max_examples=recipe.max_examples)
     return ds
@@ -98,11 +101,13 @@ def _image_nets(recipe, build_networks):
 def networks(recipe, info):
     """The generator and discriminator for the data (D built for `pack` samples at once)."""
     architecture = _architecture(recipe, info)
-    if recipe.model != "gan":
+    if recipe.model in CONDITIONAL_MODELS:
         return _conditional_networks(recipe, info, architecture)
     d_shape = info.shape[:-1] + (info.shape[-1] * recipe.pack,)
     minibatch = None if recipe.minibatch == "none" else recipe.minibatch
     d_options = dict(spectral_norm=recipe.spectral_norm, layer_norm=recipe.layer_norm, minibatch=minibatch)
+    if recipe.model == "infogan":
+        return _infogan_networks(recipe, info, architecture, d_options)
     if architecture == "toy_shift":
         return nets.toy_shift_generator(recipe.initial_theta), nets.mlp_discriminator(1, list(recipe.d_hidden))
     if architecture == "mlp":
@@ -120,6 +125,22 @@ def networks(recipe, info):
                              upsampling=recipe.g_upsampling),
         nets.dcgan_discriminator(size, d_shape[-1], recipe.base_filters, **d_options,
                                  downsampling=recipe.d_downsampling)))
+
+
+def _infogan_networks(recipe, info, architecture, d_options):
+    codes = dict(categorical_codes=recipe.categorical_codes, continuous_codes=recipe.continuous_codes)
+    q = dict(learn_std=recipe.learn_std, q_units=recipe.q_units, **d_options)
+    if architecture == "mlp":
+        return (nets.infogan_mlp_generator(info.shape, recipe.latent_dim, **codes, hidden_units=list(recipe.g_hidden)),
+                nets.infogan_mlp_discriminator(info.shape, **codes, hidden_units=list(recipe.d_hidden), **q))
+    if architecture != "dcgan":
+        raise RecipeError("architecture", architecture, "has no InfoGAN form; use mlp or dcgan with --model=infogan.")
+    size, _, channels = info.shape
+    return _image_nets(recipe, lambda: (
+        nets.infogan_dcgan_generator(size, channels, recipe.latent_dim, **codes, base_filters=recipe.base_filters,
+                                     upsampling=recipe.g_upsampling, dropout=recipe.g_dropout),
+        nets.infogan_dcgan_discriminator(size, channels, **codes, base_filters=recipe.base_filters,
+                                         downsampling=recipe.d_downsampling, **q)))
 
 
 def _conditional_networks(recipe, info, architecture):
@@ -174,7 +195,8 @@ def penalty(recipe):
     if recipe.penalty == "none":
         return None
     return penalties.get(recipe.penalty, recipe.penalty_weight, every=recipe.penalty_every,
-                         target=recipe.penalty_target, one_sided=recipe.one_sided, seed=recipe.seed)
+                         target=recipe.penalty_target, one_sided=recipe.one_sided, seed=recipe.seed,
+                         policy=recipe.bcr_policy)
 
 
 def schedule_warning(recipe):
@@ -202,11 +224,18 @@ def model(recipe, info):
     generator, discriminator = networks(recipe, info)
     if recipe.sync_batchnorm:
         generator, discriminator = distribute.sync_batchnorm(generator), distribute.sync_batchnorm(discriminator)
-    args = dict(loss=recipe.loss, d_steps=recipe.d_steps, g_steps=recipe.g_steps, noise=recipe.noise,
+    if recipe.penalty == "bcr" and info.kind != "image":
+        raise RecipeError("penalty", recipe.penalty, f"augments images, but --dataset={recipe.dataset} has vectors.")
+    loss = losses.with_lecam(recipe.loss, recipe.lecam, recipe.lecam_decay) if recipe.lecam else recipe.loss
+    args = dict(loss=loss, d_steps=recipe.d_steps, g_steps=recipe.g_steps, noise=recipe.noise,
                 seed=recipe.seed, concat_real_fake=recipe.concat_real_fake, penalty=penalty(recipe),
                 d_constraint=weight_clip(recipe))
     if recipe.model == "gan":
         gan = models.GAN(generator, discriminator, recipe.latent_dim, pack=recipe.pack, **args)
+    elif recipe.model == "infogan":
+        gan = models.InfoGAN(generator, discriminator, recipe.latent_dim, recipe.categorical_codes,
+                             recipe.continuous_codes, info_weight=recipe.info_weight,
+                             continuous_weight=recipe.continuous_weight, learn_std=recipe.learn_std, **args)
     elif recipe.model == "acgan":
         gan = models.ACGAN(generator, discriminator, recipe.latent_dim, info.num_classes, fake_labels=recipe.fake_labels,
                            aux_weight=recipe.aux_weight, fake_class=recipe.fake_class, **args)
@@ -250,6 +279,10 @@ def trick_callbacks(recipe, gan):
                                                                     seed=recipe.seed)))
     if recipe.diffaugment:
         made.append(("diffaugment", lambda: tricks.DiffAugment(recipe.diffaugment, seed=recipe.seed)))
+    if recipe.ada_target:
+        made.append(("ada_target", lambda: tricks.AdaptiveAugment(
+            recipe.ada_target, recipe.ada_interval, recipe.ada_adjust_images, policy=recipe.ada_policy,
+            seed=recipe.seed)))
     if recipe.critic_schedule:
         made.append(("critic_schedule", lambda: tricks.DStepsSchedule(tricks.CriticSchedule(steps=recipe.d_steps))))
     if recipe.d_steps_schedule:
