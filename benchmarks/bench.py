@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 
-from absl import app, flags, logging
+from absl import app, flags
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -55,20 +55,16 @@ FLAGS = flags.FLAGS
 WAYS = ("default", "handwritten", "handwritten_xla")
 
 
-class UsageError(ValueError):
-    """Bad input: reported as one line, exit code 1."""
-
-
 def case_recipes():
-    """`{case: recipe}` for the flags; `UsageError` on bad flags (pure Python, before TensorFlow)."""
+    """`{case: recipe}` for the flags; `console.UsageError` on bad flags (pure Python, before TensorFlow)."""
     unknown = [c for c in FLAGS.cases if c not in CASES]
     if unknown or not FLAGS.cases:
         what = f"unknown {', '.join(unknown)}" if unknown else "no case given"
-        raise UsageError(f"--cases={','.join(FLAGS.cases)}: {what}; expected some of {', '.join(CASES)}.")
+        raise console.UsageError(f"--cases={','.join(FLAGS.cases)}: {what}; expected some of {', '.join(CASES)}.")
     for name, minimum in (("batch_size", 0), ("steps", 0), ("repeats", 1), ("warmup", 0),
                           ("steps_per_execution", 0)):
         if FLAGS[name].value < minimum:
-            raise UsageError(f"--{name}={FLAGS[name].value}: must be an integer >= {minimum}.")
+            raise console.UsageError(f"--{name}={FLAGS[name].value}: must be an integer >= {minimum}.")
     made = {}
     for case in FLAGS.cases:
         recipe, overrides, _ = CASES[case]
@@ -78,7 +74,7 @@ def case_recipes():
         try:
             made[case] = recipes.load(recipe, **overrides)
         except recipes.RecipeError as error:
-            raise UsageError(error.flag) from None
+            raise console.UsageError(error.flag) from None
     return made
 
 
@@ -205,28 +201,13 @@ def print_table(result):
               f"{r['peak_fraction']:>8.1%}{r['pipeline_images_per_s']:>13.0f}")
 
 
-def fail(message):
-    """Bad input in one line, exit code 1."""
-    logging.debug("Usage error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, with a flag it cannot parse reported in one line."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
-
-
 def main(argv):
     if len(argv) > 1:
-        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
         made = case_recipes()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     console.quiet(verbose=FLAGS["verbosity"].present)
     import keras
     import tensorflow as tf
@@ -245,4 +226,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS))

@@ -5,7 +5,7 @@ r"""The 2-D table: recipes on `ring` and `grid` over several seeds, next to the 
 
 Each run is `tools/train.py --flagfile=flags/<recipe>_<dataset>.flags --seed=S` in its own workdir
 (existing finished runs are reused), evaluated on 2,500 samples from its exported generator with
-`tfgan.metrics.mode_coverage` (as DESIGN.md defines it). Writes `results.json`, `table.md` (modes /
+`tfgan.metrics.mode_coverage` (as docs/evaluation.md defines it). Writes `results.json`, `table.md` (modes /
 high-quality % / KL as mean +- std and per seed, with CPU minutes, next to PacGAN's and VEEGAN's Table 1)
 and `scatter.png` (one panel per recipe and data set, seed 0). Recipes whose flagfile is missing are
 skipped with a note.
@@ -68,12 +68,6 @@ def mean_std(values):
     return f"{np.mean(values):.1f} ± {np.std(values):.1f}"
 
 
-def fail(message):
-    """Bad input in one line, exit code 1."""
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
 def check_flags(datasets):
     """Bad flags in one line, before TensorFlow is imported (a missing recipe file is skipped with a note)."""
     try:
@@ -81,14 +75,14 @@ def check_flags(datasets):
     except ValueError:
         seeds = None
     if not seeds or min(seeds) < 0:
-        fail(f"--seeds={','.join(FLAGS.seeds)}: expected non-negative integers, e.g. 0,1,2.")
+        console.fail(f"--seeds={','.join(FLAGS.seeds)}: expected non-negative integers, e.g. 0,1,2.")
     unknown = [d for d in datasets if d not in DATASETS]
     if unknown or not datasets:
-        fail(f"--datasets={','.join(datasets)}: expected some of {', '.join(DATASETS)}.")
+        console.fail(f"--datasets={','.join(datasets)}: expected some of {', '.join(DATASETS)}.")
     if FLAGS.num_samples < 2:
-        fail(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
+        console.fail(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
     if FLAGS.train_steps < 0:
-        fail(f"--train_steps={FLAGS.train_steps}: must be 0 (the recipes' own) or a positive integer.")
+        console.fail(f"--train_steps={FLAGS.train_steps}: must be 0 (the recipes' own) or a positive integer.")
 
 
 def main(argv):

@@ -22,7 +22,7 @@ import math
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -50,10 +50,6 @@ flags.DEFINE_integer("num_samples", 2500, "Samples scored per run.")
 flags.DEFINE_bool("summarize", False, "Only write table.md and scatter.png from OUTDIR/results.jsonl.")
 
 
-class UsageError(ValueError):
-    """Bad input: reported as one line, exit code 1."""
-
-
 def config_recipe(name, seed, train_steps, ema_decay):
     """The recipe of configuration `name` (a `RecipeError` names a bad setting)."""
     return recipes.load(RECIPE, seed=seed, train_steps=train_steps, lr_decay_steps=train_steps, ema_decay=ema_decay,
@@ -64,20 +60,20 @@ def planned_runs():
     """`[(config, seed, recipe)]` for the flags, all checked before anything is trained."""
     unknown = [name for name in FLAGS.configs if name not in CONFIGS]
     if unknown or not FLAGS.configs:
-        raise UsageError(f"--configs={','.join(FLAGS.configs)}: expected some of {', '.join(CONFIGS)}.")
+        raise console.UsageError(f"--configs={','.join(FLAGS.configs)}: expected some of {', '.join(CONFIGS)}.")
     try:
         seeds = [int(s) for s in FLAGS.seeds]
     except ValueError:
         seeds = None
     if not seeds or min(seeds) < 0:
-        raise UsageError(f"--seeds={','.join(FLAGS.seeds)}: expected non-negative integers, e.g. 0,1,2.")
+        raise console.UsageError(f"--seeds={','.join(FLAGS.seeds)}: expected non-negative integers, e.g. 0,1,2.")
     if FLAGS.num_samples < 1:
-        raise UsageError(f"--num_samples={FLAGS.num_samples}: must be a positive integer.")
+        raise console.UsageError(f"--num_samples={FLAGS.num_samples}: must be a positive integer.")
     try:
         return [(name, seed, config_recipe(name, seed, FLAGS.train_steps, FLAGS.ema_decay))
                 for seed in seeds for name in FLAGS.configs]
     except recipes.RecipeError as error:
-        raise UsageError(error.flag) from None
+        raise console.UsageError(error.flag) from None
 
 
 def run(name, seed, recipe):
@@ -124,7 +120,7 @@ def summarize():
 
     path = os.path.join(FLAGS.outdir, "results.jsonl")
     if not os.path.isfile(path):
-        raise UsageError(f"--outdir={FLAGS.outdir}: no results.jsonl there to summarize.")
+        raise console.UsageError(f"--outdir={FLAGS.outdir}: no results.jsonl there to summarize.")
     records = {}
     for line in open(path):
         record = json.loads(line)
@@ -154,35 +150,20 @@ def summarize():
     figure.savefig(os.path.join(FLAGS.outdir, "scatter.png"), dpi=80)
 
 
-def fail(message):
-    """Bad input in one line, exit code 1."""
-    logging.debug("Usage error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, with a flag it cannot parse reported in one line."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
-
-
 def main(argv):
     if len(argv) > 1:
-        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
         if FLAGS.summarize:
             summarize()
             return
         planned = planned_runs()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     try:
         os.makedirs(FLAGS.outdir, exist_ok=True)
     except OSError as error:
-        fail(f"--outdir={FLAGS.outdir}: cannot write there ({error.strerror}).")
+        console.fail(f"--outdir={FLAGS.outdir}: cannot write there ({error.strerror}).")
     console.quiet(verbose=FLAGS["verbosity"].present)
     for name, seed, recipe in planned:
         for record in run(name, seed, recipe):
@@ -193,4 +174,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS))

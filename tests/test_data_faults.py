@@ -1,7 +1,6 @@
 """Data faults: unreadable files in `folder:` data, images outside [-1, 1] handed to `GAN.fit`."""
 
 import logging
-import os
 import warnings
 
 import keras

@@ -18,7 +18,7 @@ from conftest import ROOT
 
 EVALUATE = os.path.join(ROOT, "tools", "evaluate.py")
 TRAIN_CLASSIFIER = os.path.join(ROOT, "tools", "train_classifier.py")
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+ENV = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # as a user runs it
 # Runs a script as `python SCRIPT ARGS` does, then says on stderr's last line whether TensorFlow was imported.
 PROBE = ("import runpy, sys\n"
          "sys.argv = sys.argv[1:]\n"
@@ -194,6 +194,7 @@ def ring_generator(tmp_path_factory):
 def test_evaluate_tool_prints_one_json_object(ring_generator):
     result = run_evaluate(f"--generator={ring_generator}", "--dataset=ring", "--num_samples=500")
     assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == ""  # no TensorFlow start-up lines, no absl INFO
     printed = json.loads(result.stdout)
     assert (printed.pop("dataset"), printed.pop("num_samples")) == ("ring", 500)
     expected = evaluation.evaluate_generator(ring_generator, evaluation.Evaluator("ring"), 500, seed=0)
@@ -336,3 +337,18 @@ def test_evaluate_tool_on_stacked_digits_draws_26000_samples(tmp_path, stacked_e
     assert printed["num_samples"] == 26_000
     assert 1 <= printed["modes"] <= 1000 and 0.0 <= printed["kl"] <= np.log(1000) + 1e-9
     assert printed["channel_accuracy"] == pytest.approx(np.mean(stacked_evaluator.channel_accuracies))
+
+
+def test_the_evaluation_callback_counts_stacked_digit_modes_in_training(tmp_path):
+    gan = tfgan.GAN(tfgan.nets.dcgan_generator(8, 3, 8, 8), tfgan.nets.dcgan_discriminator(8, 3, 8), 8, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    path = str(tmp_path / "metrics.jsonl")
+    callback = tfgan.callbacks.Evaluation("stacked_digits", every=2, num_samples=300, metrics_path=path)
+    gan.fit(tfgan.data.load("stacked_digits", 16, seed=0)[0], steps_per_epoch=4, epochs=1, verbose=0,
+            callbacks=[callback])
+    assert [r["step"] for r in callback.history] == [2, 4]
+    last = callback.history[-1]
+    # 300 samples: at most 300 modes; the count is the one tfgan.metrics gives for the same samples.
+    samples = gan.sample(gan.fixed_noise(300, 0))
+    assert last == {"step": 4, **callback.evaluator(samples)} and 1 <= last["modes"] <= 300
+    assert [json.loads(line)["modes"] for line in open(path)] == [r["modes"] for r in callback.history]

@@ -106,6 +106,19 @@ def test_steps_per_execution_defaults_to_the_largest_that_keeps_every_cadence():
     assert training.steps_per_execution(recipes.load("nsgan_grid", steps_per_execution=3)) == 3
 
 
+def test_a_run_shorter_than_its_learning_rate_schedule_is_warned_about():
+    from tfgan.recipes import training
+
+    assert training.schedule_warning(recipes.load("nsgan_ring")) is None
+    assert training.schedule_warning(recipes.load("nsgan_ring", train_steps=2000)) == (
+        "--train_steps=2000 ends before --lr_schedule=linear reaches 0 at --lr_decay_steps=6000; set "
+        "--lr_decay_steps=2000 to decay over this shorter run.")
+    assert training.schedule_warning(recipes.load("dcgan_digits", train_steps=20)) is None  # constant rate
+    short = recipes.load("nsgan_ring", train_steps=2000, lr_decay_steps=2000)
+    assert training.schedule_warning(short) is None
+    assert training.optimizer(short, "adam", 1e-3, 0.5, 0.999, 1).learning_rate.numpy() == pytest.approx(1e-3)
+
+
 def test_a_usage_error_returns_before_tensorflow_is_imported(tmp_path):
     script = (f"import runpy, sys; sys.argv = ['train.py', '--loss=foo', '--workdir={tmp_path / 'w'}']\n"
               f"try:\n    runpy.run_path({os.path.join(ROOT, 'tools', 'train.py')!r}, run_name='__main__')\n"

@@ -4,7 +4,6 @@ The rows of docs/reliability.md not covered in test_train_tool.py are here, one 
 """
 
 import json
-import os
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""What the command-line tools print: no TensorFlow start-up noise, absl INFO only when asked for.
+"""What the command-line tools print: bad input in one line, no TensorFlow start-up noise, absl INFO
+only when asked for.
 
 Pure Python. TensorFlow writes a few lines ("oneDNN custom operations are on", "Could not find cuda
 drivers", "All log messages before absl::InitializeLog() ...") from C++ while it is imported, before
@@ -10,7 +11,33 @@ import logging
 import os
 import sys
 
+from absl import flags as absl_flags
 from absl import logging as absl_logging
+
+
+class UsageError(ValueError):
+    """Bad input a tool found: reported by `fail` as one line."""
+
+
+def fail(message):
+    """Reports bad input (or a stopped run) in one line, `error: ...`, and exits with code 1; with
+    `--verbosity=1` the traceback is logged first."""
+    absl_logging.debug("Error", exc_info=True)
+    print(f"error: {getattr(message, 'flag', message)}", file=sys.stderr)
+    sys.exit(1)
+
+
+def flags_parser(flag_values, expand=None):
+    """A `flags_parser` for `absl.app.run`: a flag absl cannot parse, or an argument `expand` rejects
+    (`tfgan.recipes.expand_flagfiles`), is one line, not absl's usage text."""
+    def parse(argv):
+        try:
+            args = expand(argv[1:]) if expand else argv[1:]
+            return flag_values([argv[0]] + list(args))
+        except (absl_flags.Error, ValueError) as error:
+            fail(error)
+
+    return parse
 
 
 def quiet(verbose=False):
@@ -21,7 +48,16 @@ def quiet(verbose=False):
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     absl_logging.set_verbosity(absl_logging.WARNING)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    absl_logging.get_absl_handler().addFilter(_LibraryWarnings())
     import_tensorflow()
+
+
+class _LibraryWarnings(logging.Filter):
+    """Drops the warnings TensorFlow's own libraries log through absl (tensorflow-datasets' "Variant
+    folder ... has no dataset_info.json" before the one-line error that explains it), keeps tfgan's."""
+
+    def filter(self, record):
+        return record.levelno >= logging.ERROR or f"{os.sep}tensorflow_datasets{os.sep}" not in record.pathname
 
 
 def import_tensorflow():

@@ -78,6 +78,7 @@ def info(name, image_size=None, channels=None, toy_mean=5.0, toy_std=1.0, data_d
         size = image_size or 64
         return DataInfo(name, "image", (size, size, channels or 3), num_classes=len(classes) if classes else 0)
     builder = _tfds_builder(arg, data_dir)
+    _tfds_dataset(arg, split, data_dir)  # not on disk: fails here, before anything is built or written
     features = builder.info.features
     image_shape = features["image"].shape
     size = image_size or image_shape[0]

@@ -18,6 +18,8 @@ import os
 import keras
 import tensorflow as tf
 
+from tfgan import checks
+
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker_mirrored", "tpu")
 
 
@@ -39,8 +41,7 @@ def get_strategy(name="default", devices=None):
         ValueError: an unknown name, `multi_worker_mirrored` without a valid `TF_CONFIG`, or `tpu`
             where no TPU is reachable.
     """
-    if name not in STRATEGIES:
-        raise ValueError(f"`strategy` must be one of {STRATEGIES}. Received: `strategy={name!r}`.")
+    checks.choice("strategy", name, STRATEGIES)
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "one_device":

@@ -37,7 +37,13 @@ class GeneratorModule(tf.Module):
             tf.TensorSpec([], tf.int32, name="n"), tf.TensorSpec([], tf.int32, name="seed")])
 
     def _serve(self, z):
-        return self._outputs(self.generator(z, training=False))
+        with tf.control_dependencies([self._check_width(z)]):
+            return self._outputs(self.generator(z, training=False))
+
+    def _check_width(self, z):
+        """A caller can pass a `z` the signature does not fit; it is then named, not a matmul's shapes."""
+        return tf.debugging.assert_equal(tf.shape(z)[1], self.latent_dim,
+                                         message=f"`z` must be [batch, {self.latent_dim}] (latent_dim={self.latent_dim})")
 
     def _sample(self, n, seed):
         return self._serve(self._noise(n, seed))
@@ -110,7 +116,8 @@ class ConditionalGeneratorModule(GeneratorModule):
         checks = [tf.debugging.assert_non_negative(labels, message=message),
                   tf.debugging.assert_less(labels, self.num_classes, message=message),
                   tf.debugging.assert_equal(tf.shape(labels)[0], tf.shape(z)[0],
-                                            message="`labels` must hold one label per row of `z`")]
+                                            message="`labels` must hold one label per row of `z`"),
+                  self._check_width(z)]
         with tf.control_dependencies(checks):
             return self._outputs(self.generator([z, labels], training=False))
 

@@ -30,7 +30,7 @@ import math
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -54,40 +54,36 @@ flags.DEFINE_integer("max_examples", 0, "digits_rot90: the --max_examples the tr
                                         "digits after them are scored as held out.")
 
 
-class UsageError(ValueError):
-    """Bad input: reported as one line, exit code 1."""
-
-
 def check_flags():
-    """Everything about the flags that needs no TensorFlow; `UsageError` naming the first bad one."""
+    """Everything about the flags that needs no TensorFlow; `console.UsageError` naming the first bad one."""
     if not FLAGS.generator:
-        raise UsageError("--generator is required: the SavedModel directory tools/train.py exports "
+        raise console.UsageError("--generator is required: the SavedModel directory tools/train.py exports "
                          "(WORKDIR/generator).")
     if not FLAGS.dataset:
-        raise UsageError("--dataset is required: the data the generator was trained on, e.g. ring or digits.")
+        raise console.UsageError("--dataset is required: the data the generator was trained on, e.g. ring or digits.")
     try:
         kind, path, _ = dataset_names.parse(FLAGS.dataset)
     except ValueError as error:
-        raise UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
+        raise console.UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
     if kind == "folder" and not os.path.isdir(path):
-        raise UsageError(f"--dataset={FLAGS.dataset}: {path} is not a directory (expected a folder of images).")
+        raise console.UsageError(f"--dataset={FLAGS.dataset}: {path} is not a directory (expected a folder of images).")
     if FLAGS.num_samples is not None and FLAGS.num_samples < 2:
-        raise UsageError(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
+        raise console.UsageError(f"--num_samples={FLAGS.num_samples}: must be an integer >= 2.")
     if FLAGS.metrics is not None and not FLAGS.metrics:
-        raise UsageError("--metrics is empty: name at least one metric, or leave it out for all of them.")
+        raise console.UsageError("--metrics is empty: name at least one metric, or leave it out for all of them.")
     for name in ("toy_mean", "toy_std"):
         if not math.isfinite(FLAGS[name].value):
-            raise UsageError(f"--{name}={FLAGS[name].value}: must be a finite number.")
+            raise console.UsageError(f"--{name}={FLAGS[name].value}: must be a finite number.")
     if FLAGS.max_examples < 0:
-        raise UsageError(f"--max_examples={FLAGS.max_examples}: must be a non-negative integer.")
+        raise console.UsageError(f"--max_examples={FLAGS.max_examples}: must be a non-negative integer.")
     if dataset_names.is_paired(FLAGS.dataset) and FLAGS.dataset != "digits_rot90":
-        raise UsageError(f"--dataset={FLAGS.dataset}: translation exports are scored on digits_rot90 only.")
+        raise console.UsageError(f"--dataset={FLAGS.dataset}: translation exports are scored on digits_rot90 only.")
     if FLAGS.dataset == "toy1d" and FLAGS.toy_std <= 0:
-        raise UsageError(f"--toy_std={FLAGS.toy_std}: the toy data's standard deviation must be positive.")
+        raise console.UsageError(f"--toy_std={FLAGS.toy_std}: the toy data's standard deviation must be positive.")
     if not os.path.isfile(os.path.join(FLAGS.generator, "saved_model.pb")):
         what = "no such directory" if not os.path.exists(FLAGS.generator) else \
             "is not a SavedModel directory (no saved_model.pb in it)"
-        raise UsageError(f"--generator={FLAGS.generator}: {what}; expected tools/train.py's WORKDIR/generator.")
+        raise console.UsageError(f"--generator={FLAGS.generator}: {what}; expected tools/train.py's WORKDIR/generator.")
 
 
 def make_evaluator():
@@ -97,19 +93,19 @@ def make_evaluator():
     try:
         evaluation.resolve_metrics(FLAGS.dataset, FLAGS.metrics)
     except ValueError as error:
-        raise UsageError(f"--metrics={','.join(FLAGS.metrics or [])}: {error}") from None
+        raise console.UsageError(f"--metrics={','.join(FLAGS.metrics or [])}: {error}") from None
     try:
         return evaluation.Evaluator(FLAGS.dataset, FLAGS.metrics, toy_mean=FLAGS.toy_mean, toy_std=FLAGS.toy_std,
                                     inception_weights=FLAGS.inception_weights, data_dir=FLAGS.data_dir)
     except FileNotFoundError as error:
         weights = FLAGS.inception_weights or features.default_inception_weights()
-        raise UsageError(f"--inception_weights={weights}: {error}") from None
+        raise console.UsageError(f"--inception_weights={weights}: {error}") from None
     except ValueError as error:
-        raise UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
+        raise console.UsageError(f"--dataset={FLAGS.dataset}: {error}") from None
 
 
 def evaluate():
-    """Everything the command does after `check_flags`, as a dict; raises UsageError on bad input before
+    """Everything the command does after `check_flags`, as a dict; raises console.UsageError on bad input before
     any sample is drawn. Imports TensorFlow."""
     import numpy as np
 
@@ -119,7 +115,7 @@ def evaluate():
         try:
             return {"dataset": FLAGS.dataset, **evaluation.evaluate_translator(FLAGS.generator, FLAGS.max_examples)}
         except ValueError as error:
-            raise UsageError(f"--generator={FLAGS.generator} (--dataset={FLAGS.dataset}): {error}") from None
+            raise console.UsageError(f"--generator={FLAGS.generator} (--dataset={FLAGS.dataset}): {error}") from None
     num_samples = FLAGS.num_samples
     if num_samples is None:
         num_samples = evaluation.default_num_samples(FLAGS.dataset)
@@ -128,41 +124,26 @@ def evaluate():
         sample, shape = evaluation.load_sampler(FLAGS.generator)
         evaluator.check_samples(shape)
     except ValueError as error:
-        raise UsageError(f"--generator={FLAGS.generator} (--dataset={FLAGS.dataset}): {error}") from None
+        raise console.UsageError(f"--generator={FLAGS.generator} (--dataset={FLAGS.dataset}): {error}") from None
     results = evaluator(sample(num_samples, FLAGS.seed))
     return {"dataset": FLAGS.dataset, "num_samples": num_samples,
             **{k: (v if np.isfinite(v) else None) for k, v in results.items()}}
 
 
-def fail(message):
-    """Bad input in one line, exit code 1."""
-    logging.debug("Usage error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, with a flag it cannot parse reported in one line."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
-
-
 def main(argv):
     if len(argv) > 1:
-        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
         check_flags()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     console.quiet(verbose=FLAGS["verbosity"].present)
     try:
         results = evaluate()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     print(json.dumps(results))
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS))

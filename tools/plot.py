@@ -20,7 +20,11 @@ import math
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from tfgan import console  # noqa: E402  (pure Python; this tool never imports TensorFlow)
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "A tools/train.py working directory (holding metrics.jsonl, samples/).")
@@ -28,10 +32,6 @@ flags.DEFINE_string("output", None, "Where the PNGs go (default: WORKDIR/plots).
 flags.DEFINE_integer("panels", 6, "Sample plots in the samples panel, spread evenly over training.")
 
 TRAINING_KEYS = (("d_loss", "g_loss"), ("d_real", "d_fake"))
-
-
-class UsageError(ValueError):
-    """Bad input: reported as one line, exit code 1."""
 
 
 def pyplot():
@@ -126,19 +126,19 @@ def plot_samples(directory, panels, path):
 
 
 def check(workdir, output, panels):
-    """`UsageError` naming the first bad argument; creates `output`."""
+    """`console.UsageError` naming the first bad argument; creates `output`."""
     if not workdir:
-        raise UsageError("--workdir is required: a tools/train.py working directory.")
+        raise console.UsageError("--workdir is required: a tools/train.py working directory.")
     if not os.path.isdir(workdir):
-        raise UsageError(f"--workdir={workdir}: no such directory.")
+        raise console.UsageError(f"--workdir={workdir}: no such directory.")
     if not os.path.isfile(os.path.join(workdir, "metrics.jsonl")):
-        raise UsageError(f"--workdir={workdir}: no metrics.jsonl there (expected a tools/train.py working directory).")
+        raise console.UsageError(f"--workdir={workdir}: no metrics.jsonl there (expected a tools/train.py working directory).")
     if panels < 1:
-        raise UsageError(f"--panels={panels}: must be a positive integer.")
+        raise console.UsageError(f"--panels={panels}: must be a positive integer.")
     try:
         os.makedirs(output, exist_ok=True)
     except OSError as error:
-        raise UsageError(f"--output={output}: cannot write there ({error.strerror}).") from None
+        raise console.UsageError(f"--output={output}: cannot write there ({error.strerror}).") from None
 
 
 def plot(workdir, output, panels):
@@ -159,30 +159,15 @@ def plot(workdir, output, panels):
     return written
 
 
-def fail(message):
-    """Bad input in one line, exit code 1."""
-    logging.debug("Usage error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, with a flag it cannot parse reported in one line."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
-
-
 def main(argv):
     if len(argv) > 1:
-        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
         written = plot(FLAGS.workdir, FLAGS.output or os.path.join(FLAGS.workdir or ".", "plots"), FLAGS.panels)
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     print(json.dumps(written))
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS))

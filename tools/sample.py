@@ -33,7 +33,7 @@ import json
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -163,7 +163,7 @@ def translate(generator):
     try:
         written = tfgan.export.translate_folder(generator, FLAGS.input_dir, output_dir, SIGNATURES[FLAGS.direction])
     except ValueError as error:
-        raise UsageError(f"--input_dir={FLAGS.input_dir} (--direction={FLAGS.direction}): {error}") from None
+        raise console.UsageError(f"--input_dir={FLAGS.input_dir} (--direction={FLAGS.direction}): {error}") from None
     return {"translated": len(written), "direction": FLAGS.direction, "output_dir": output_dir}
 
 
@@ -216,81 +216,64 @@ def write_class_grid(generator):
     return summary
 
 
-class UsageError(ValueError):
-    """Bad input: reported as one line, exit code 1."""
-
-
 def check_flags():
-    """Everything about the flags that needs no TensorFlow; `UsageError` naming the first bad one."""
+    """Everything about the flags that needs no TensorFlow; `console.UsageError` naming the first bad one."""
     if not FLAGS.generator:
-        raise UsageError("--generator is required: the SavedModel directory tools/train.py exports "
+        raise console.UsageError("--generator is required: the SavedModel directory tools/train.py exports "
                          "(WORKDIR/generator).")
     for name, minimum in (("num_samples", 1), ("interpolation_steps", 2), ("per_class", 1)):
         if FLAGS[name].value < minimum:
-            raise UsageError(f"--{name}={FLAGS[name].value}: must be at least {minimum}.")
+            raise console.UsageError(f"--{name}={FLAGS[name].value}: must be at least {minimum}.")
     if not os.path.isfile(os.path.join(FLAGS.generator, "saved_model.pb")):
         what = "no such directory" if not os.path.exists(FLAGS.generator) else \
             "is not a SavedModel directory (no saved_model.pb in it)"
-        raise UsageError(f"--generator={FLAGS.generator}: {what}; expected tools/train.py's WORKDIR/generator.")
+        raise console.UsageError(f"--generator={FLAGS.generator}: {what}; expected tools/train.py's WORKDIR/generator.")
     if FLAGS.input_dir is not None and not os.path.isdir(FLAGS.input_dir):
-        raise UsageError(f"--input_dir={FLAGS.input_dir}: no such directory (expected a folder of images to translate).")
+        raise console.UsageError(f"--input_dir={FLAGS.input_dir}: no such directory (expected a folder of images to "
+                                 f"translate).")
     if FLAGS.output_dir and os.path.exists(FLAGS.output_dir) and not os.path.isdir(FLAGS.output_dir):
-        raise UsageError(f"--output_dir={FLAGS.output_dir}: is a file, not a directory.")
+        raise console.UsageError(f"--output_dir={FLAGS.output_dir}: is a file, not a directory.")
     if FLAGS.output:
         parent = os.path.dirname(os.path.abspath(FLAGS.output))
         if not os.path.isdir(parent):
-            raise UsageError(f"--output={FLAGS.output}: its directory {parent} does not exist.")
+            raise console.UsageError(f"--output={FLAGS.output}: its directory {parent} does not exist.")
         if os.path.isdir(FLAGS.output):
-            raise UsageError(f"--output={FLAGS.output}: is a directory; name the PNG file to write.")
-
-
-def fail(message):
-    """Bad input in one line, exit code 1."""
-    logging.debug("Usage error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, with a flag it cannot parse reported in one line."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
+            raise console.UsageError(f"--output={FLAGS.output}: is a directory; name the PNG file to write.")
 
 
 def main(argv):
     if len(argv) > 1:
-        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
         check_flags()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     console.quiet(verbose=FLAGS["verbosity"].present)
     try:
         generator = tfgan.export.load_generator(FLAGS.generator)
     except (ValueError, OSError) as error:
-        fail(f"--generator={FLAGS.generator}: cannot be loaded ({error}).")
+        console.fail(f"--generator={FLAGS.generator}: cannot be loaded ({error}).")
     if is_translation(generator):
         if not FLAGS.input_dir:
-            fail(f"--generator={FLAGS.generator} translates images: give the folder to translate with --input_dir.")
+            console.fail(f"--generator={FLAGS.generator} translates images: give the folder to translate with "
+                         f"--input_dir.")
         try:
             print(json.dumps(translate(generator)))
-        except UsageError as error:
-            fail(error)
+        except console.UsageError as error:
+            console.fail(error)
         return
     if FLAGS.input_dir:
-        fail(f"--input_dir={FLAGS.input_dir}: --generator={FLAGS.generator} generates from noise; only image-to-image "
-             f"exports (pix2pix, cyclegan) translate a folder.")
+        console.fail(f"--input_dir={FLAGS.input_dir}: --generator={FLAGS.generator} generates from noise; only "
+                     f"image-to-image exports (pix2pix, cyclegan) translate a folder.")
     if is_conditional(generator):
         print(json.dumps(write_class_grid(generator)))
         return
     if "z" not in generator.signatures["serving_default"].structured_input_signature[1]:
-        fail(f"--generator={FLAGS.generator} has no `z` input in serving_default; expected a tfgan export.")
+        console.fail(f"--generator={FLAGS.generator} has no `z` input in serving_default; expected a tfgan export.")
     output_dir = FLAGS.output_dir or os.path.join(os.path.dirname(os.path.abspath(FLAGS.generator)), "sampled")
     paths = sample(generator, output_dir, FLAGS.num_samples, FLAGS.interpolation_steps, FLAGS.seed)
     print(json.dumps({"written": paths}))
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS))

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -28,31 +28,15 @@ flags.DEFINE_bool("allow_config_change", False, "Resume a workdir with settings 
 FLAGS = flags.FLAGS
 
 
-def fail(message):
-    """Reports bad input or a stopped run in one line and exits with code 1."""
-    logging.debug("Error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, after `--flagfile=` includes are expanded relative to the file that names them."""
-    try:
-        args = recipes.expand_flagfiles(argv[1:])
-    except recipes.RecipeError as error:
-        fail(error.flag)
-    return FLAGS([argv[0]] + args)
-
-
 def main(argv):
     if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"Unexpected arguments: {' '.join(argv[1:])}")
     try:
         recipe = recipes.from_flags(FLAGS)
     except recipes.RecipeError as error:
-        fail(error.flag)
+        console.fail(error)
     if not FLAGS.workdir:
-        fail("--workdir is required: the directory for checkpoints, samples, logs, metrics and the export.")
+        console.fail("--workdir is required: the directory for checkpoints, samples, logs, metrics and the export.")
     workdir = Workdir(FLAGS.workdir)
     if os.path.isdir(workdir.path):  # a workdir in use or trained with other settings is refused at once
         try:
@@ -60,20 +44,20 @@ def main(argv):
                 workdir.lock()
             workdir.check_config(recipe, FLAGS.allow_config_change, save=False)
         except WorkdirError as error:
-            fail(str(error))
+            console.fail(str(error))
     console.quiet(verbose=FLAGS["verbosity"].present)
     from tfgan.recipes import training  # imports TensorFlow
 
     try:
         model = training.train(recipe, workdir, allow_config_change=FLAGS.allow_config_change)
     except recipes.RecipeError as error:
-        fail(error.flag)
+        console.fail(error)
     except (WorkdirError, training.TrainingStopped) as error:
-        fail(str(error))
+        console.fail(str(error))
     workdir = os.path.abspath(FLAGS.workdir)
     print(json.dumps({"step": int(model.step_counter.numpy()), "generator": os.path.join(workdir, "generator"),
                       "samples": os.path.join(workdir, "samples")}))
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS, expand=recipes.expand_flagfiles))

@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 
-from absl import app, flags, logging
+from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -36,10 +36,6 @@ flags.DEFINE_float("min_accuracy", 0.97, "Held-out accuracy below which nothing 
 flags.DEFINE_string("output_dir", ASSETS, "Where the weights and the JSON record go.")
 
 
-class UsageError(ValueError):
-    """Bad input: reported as one line, exit code 1."""
-
-
 def _writable_directory(path):
     """Whether `path` is, or can be made as, a directory this process can write into: a file can be
     made in it or in its nearest existing parent (and is removed at once)."""
@@ -56,20 +52,20 @@ def _writable_directory(path):
 
 
 def check_flags():
-    """Everything about the flags, before TensorFlow; `UsageError` naming the first bad one."""
+    """Everything about the flags, before TensorFlow; `console.UsageError` naming the first bad one."""
     if FLAGS.seed < 0:
-        raise UsageError(f"--seed={FLAGS.seed}: must be a non-negative integer.")
+        raise console.UsageError(f"--seed={FLAGS.seed}: must be a non-negative integer.")
     for name in ("epochs", "batch_size"):
         if FLAGS[name].value < 1:
-            raise UsageError(f"--{name}={FLAGS[name].value}: must be a positive integer.")
+            raise console.UsageError(f"--{name}={FLAGS[name].value}: must be a positive integer.")
     if not 0.0 < FLAGS.test_fraction < 1.0:
-        raise UsageError(f"--test_fraction={FLAGS.test_fraction}: must be in (0, 1).")
+        raise console.UsageError(f"--test_fraction={FLAGS.test_fraction}: must be in (0, 1).")
     if not (math.isfinite(FLAGS.learning_rate) and FLAGS.learning_rate > 0):
-        raise UsageError(f"--learning_rate={FLAGS.learning_rate}: must be a positive number.")
+        raise console.UsageError(f"--learning_rate={FLAGS.learning_rate}: must be a positive number.")
     if not 0.0 <= FLAGS.min_accuracy <= 1.0:
-        raise UsageError(f"--min_accuracy={FLAGS.min_accuracy}: must be in [0, 1].")
+        raise console.UsageError(f"--min_accuracy={FLAGS.min_accuracy}: must be in [0, 1].")
     if not FLAGS.output_dir or not _writable_directory(FLAGS.output_dir):
-        raise UsageError(f"--output_dir={FLAGS.output_dir}: cannot write a directory there.")
+        raise console.UsageError(f"--output_dir={FLAGS.output_dir}: cannot write a directory there.")
 
 
 def train():
@@ -92,7 +88,7 @@ def train():
     accuracy = float(np.mean(model.predict(x[test_rows], verbose=0).argmax(axis=1) == y[test_rows]))
     print(f"held-out accuracy: {accuracy:.4f} on {len(test_rows)} digits (split seed {FLAGS.seed})")
     if accuracy < FLAGS.min_accuracy:
-        raise UsageError(f"held-out accuracy {accuracy:.4f} < --min_accuracy={FLAGS.min_accuracy}; nothing written.")
+        raise console.UsageError(f"held-out accuracy {accuracy:.4f} < --min_accuracy={FLAGS.min_accuracy}; nothing written.")
 
     os.makedirs(FLAGS.output_dir, exist_ok=True)
     shipped = features.build_digits_classifier()  # uncompiled, so no optimizer state is saved
@@ -108,34 +104,19 @@ def train():
     return record
 
 
-def fail(message):
-    """Bad input or a failed check in one line, exit code 1."""
-    logging.debug("Error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, with a flag it cannot parse reported in one line."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
-
-
 def main(argv):
     if len(argv) > 1:
-        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
         check_flags()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     console.quiet(verbose=FLAGS["verbosity"].present)
     try:
         train()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS))

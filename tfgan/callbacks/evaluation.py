@@ -40,12 +40,11 @@ class Evaluation(PeriodicCallback):
         super().__init__(every)
         self.evaluator = Evaluator(evaluator) if isinstance(evaluator, str) else evaluator
         if not isinstance(self.evaluator, Evaluator):
-            raise ValueError(f"`evaluator` must be a tfgan.tfgan.evaluation.Evaluator or a dataset name. "
+            raise ValueError(f"`evaluator` must be a tfgan.evaluation.Evaluator or a dataset name. "
                              f"Received: `evaluator={evaluator!r}`.")
         self.num_samples = checks.positive_int("num_samples", num_samples, minimum=2)
-        if best_metric is not None and best_metric not in self.evaluator.outputs:
-            raise ValueError(f"`best_metric` must be one of {list(self.evaluator.outputs)}. "
-                             f"Received: `best_metric={best_metric!r}`.")
+        if best_metric is not None:
+            checks.choice("best_metric", best_metric, self.evaluator.outputs)
         if best_metric is not None and not best_directory:
             raise ValueError(f"`best_directory` is needed with `best_metric={best_metric!r}`.")
         self.metrics = None if metrics_path is None else (

@@ -8,7 +8,7 @@ import typing
 
 from absl import flags as absl_flags
 
-from tfgan import checks, dataset_names
+from tfgan import dataset_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECIPES_DIR = os.path.join(ROOT, "flags")
@@ -391,8 +391,8 @@ def _check_combinations(recipe):
                                                                f"{recipe.architecture}).")
     if recipe.model in ("cgan", "acgan"):
         if recipe.d_fourier_features:
-            _fail("d_fourier_features", recipe.d_fourier_features, f"the conditional discriminators have no Fourier "
-                                                                   f"features; use it with --model=gan.")
+            _fail("d_fourier_features", recipe.d_fourier_features, "the conditional discriminators have no Fourier "
+                                                                   "features; use it with --model=gan.")
         if recipe.pack != 1:
             _fail("pack", recipe.pack, f"packs unlabelled samples; use it with --model=gan (got "
                                        f"--model={recipe.model}).")

@@ -224,6 +224,15 @@ def penalty(recipe):
                          target=recipe.penalty_target, one_sided=recipe.one_sided, seed=recipe.seed)
 
 
+def schedule_warning(recipe):
+    """The warning for a run shorter than its learning-rate schedule, or None."""
+    if recipe.lr_schedule == "constant" or recipe.train_steps >= recipe.lr_decay_steps:
+        return None
+    return (f"--train_steps={recipe.train_steps} ends before --lr_schedule={recipe.lr_schedule} reaches 0 at "
+            f"--lr_decay_steps={recipe.lr_decay_steps}; set --lr_decay_steps={recipe.train_steps} to decay over this "
+            f"shorter run.")
+
+
 def steps_per_execution(recipe):
     """`steps_per_execution`, or when 0 the largest divisor of every cadence (logging, samples,
     checkpoints, evaluation, progress lines) up to 100, so each of them lands on its step."""
@@ -541,10 +550,8 @@ def _disk_fault(error, workdir):
 
 def _fit(recipe, info, workdir, gan, made, checkpoint, step, chief, say):
     remaining = recipe.train_steps - step
-    if recipe.lr_schedule != "constant" and recipe.train_steps < recipe.lr_decay_steps:
-        logging.warning("--train_steps=%d ends before --lr_schedule=%s reaches 0 at --lr_decay_steps=%d; set "
-                        "--lr_decay_steps=%d to decay over this shorter run.", recipe.train_steps,
-                        recipe.lr_schedule, recipe.lr_decay_steps, recipe.train_steps)
+    if schedule_warning(recipe):
+        logging.warning(schedule_warning(recipe))
     guard = callbacks_lib.NaNGuard(recipe.max_nan_steps, workdir.checkpoints)
     callbacks = [guard] + made
     if chief:  # only the chief writes the outputs

@@ -15,7 +15,7 @@ import math
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, ROOT)
@@ -34,10 +34,6 @@ NUM_SAMPLES = 2500
 MIXTURES = ("ring", "grid")  # the data sets with modes to count
 
 
-class UsageError(ValueError):
-    """Bad input: reported as one line, exit code 1."""
-
-
 def load_recipe(name):
     """The recipe `name` with --run_seed and --step_scale applied (pure Python)."""
     try:
@@ -49,9 +45,9 @@ def load_recipe(name):
             overrides["seed"] = FLAGS.run_seed
         recipe = recipes.load(name, **overrides)
     except recipes.RecipeError as error:
-        raise UsageError(f"--recipes={name}: {error.reason if error.setting == 'flagfile' else error.flag}") from None
+        raise console.UsageError(f"--recipes={name}: {error.reason if error.setting == 'flagfile' else error.flag}") from None
     if recipe.dataset not in MIXTURES:
-        raise UsageError(f"--recipes={name}: trains on {recipe.dataset}, which has no modes to count; use a "
+        raise console.UsageError(f"--recipes={name}: trains on {recipe.dataset}, which has no modes to count; use a "
                          f"{' or '.join(MIXTURES)} recipe.")
     return recipe
 
@@ -62,16 +58,16 @@ def snapshot_steps(train_steps):
     except ValueError:
         fractions = []
     if not fractions or not all(0.0 < f <= 1.0 for f in fractions):
-        raise UsageError(f"--snapshots={','.join(FLAGS.snapshots)}: expected fractions in (0, 1], e.g. 0.5,1.0.")
+        raise console.UsageError(f"--snapshots={','.join(FLAGS.snapshots)}: expected fractions in (0, 1], e.g. 0.5,1.0.")
     return sorted({max(1, round(f * train_steps)) for f in fractions})
 
 
 def planned_runs():
     """`{name: recipe}`, every recipe checked before anything is trained."""
     if not FLAGS.recipes:
-        raise UsageError("--recipes is empty: name at least one recipe, e.g. gan_grid,sngan_grid.")
+        raise console.UsageError("--recipes is empty: name at least one recipe, e.g. gan_grid,sngan_grid.")
     if not FLAGS.step_scale > 0:
-        raise UsageError(f"--step_scale={FLAGS.step_scale}: must be a positive number.")
+        raise console.UsageError(f"--step_scale={FLAGS.step_scale}: must be a positive number.")
     planned = {name: load_recipe(name) for name in FLAGS.recipes}
     for recipe in planned.values():
         snapshot_steps(recipe.train_steps)
@@ -110,28 +106,13 @@ def run(recipe):
     return built.info, snapshots.taken
 
 
-def fail(message):
-    """Bad input in one line, exit code 1."""
-    logging.debug("Usage error", exc_info=True)
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def parse_flags(argv):
-    """absl's parsing, with a flag it cannot parse reported in one line."""
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
-
-
 def main(argv):
     if len(argv) > 1:
-        fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        console.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     try:
         planned = planned_runs()
-    except UsageError as error:
-        fail(error)
+    except console.UsageError as error:
+        console.fail(error)
     console.quiet(verbose=FLAGS["verbosity"].present)
     import matplotlib
 
@@ -167,4 +148,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main, flags_parser=parse_flags)
+    app.run(main, flags_parser=console.flags_parser(FLAGS))
