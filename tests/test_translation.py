@@ -146,6 +146,38 @@ def test_cyclegan_terms_and_updates_match_a_direct_computation():
     assert_sgd_step(d_before, weights([D_a, D_b]), d_grads, 0.1)
 
 
+def test_distance_loss_matches_numpy_and_is_zero_for_a_rotation():
+    x, y, reference = images(1, batch=5), images(2, batch=5), images(3, batch=5)
+
+    def distances(v):
+        flat = v.reshape(len(v), -1)
+        return np.abs(flat[:, None] - flat[None]).mean(axis=-1)
+
+    off = ~np.eye(5, dtype=bool)
+
+    def standardized(d, stats_from):
+        return (d - stats_from[off].mean()) / np.sqrt(stats_from[off].var() + 1e-8)
+
+    gap = np.abs(standardized(distances(x), distances(x)) - standardized(distances(y), distances(reference)))
+    want = np.where(off, gap, 0).sum(axis=1) / 4
+    got = tfgan.models.translation.distance_loss(tf.constant(x), tf.constant(y), tf.constant(reference))
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)
+    rotated = np.rot90(x, axes=(1, 2)).copy()
+    zero = tfgan.models.translation.distance_loss(tf.constant(x), tf.constant(rotated), tf.constant(rotated))
+    np.testing.assert_allclose(zero.numpy(), 0, atol=1e-3)
+
+
+def test_cyclegan_distance_term_is_logged_and_in_the_objective():
+    model = cyclegan(lr=0.0, cycle_weight=3.0, identity_weight=0.0, distance_weight=2.0)
+    a, b = images(1), images(2)
+    distance = tfgan.models.translation.distance_loss
+    want = (distance(a, model.generator_ab(a), b) + distance(b, model.generator_ba(b), a)).numpy().mean()
+    logs = model.train_step((tf.constant(a), tf.constant(b)))
+    assert float(logs["distance_loss"]) == pytest.approx(want, rel=1e-5)
+    assert float(logs["g_total_loss"]) == pytest.approx(
+        2 * float(logs["g_loss"]) + 3.0 * float(logs["cycle_loss"]) + 2.0 * want, rel=1e-5)
+
+
 def test_cyclegan_without_identity_leaves_the_term_out():
     model = cyclegan(identity_weight=0.0)
     logs = model.train_step((tf.constant(images(1)), tf.constant(images(2))))

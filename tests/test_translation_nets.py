@@ -207,6 +207,7 @@ def test_invalid_values_name_the_argument(make, match):
 
 # ---------------------------------------------------------------- XLA
 
+@pytest.mark.slow
 def test_every_net_trains_one_step_under_xla():
     # One XLA function for all four nets (XLA compiles slowly on CPU; one compile instead of four): a
     # pix2pix-like pair (U-Net -> conditional PatchGAN with spectral norm and batch norm) and a CycleGAN-like

@@ -256,24 +256,28 @@ def is_better(metric, value, best):
 
 # ---------------------------------------------------------------- image-to-image translation
 
-def load_translator(path, signature="serving_default"):
-    """`translate(images) -> float32 numpy in [-1, 1]` from a translation export's `signature`
-    (`serving_default`: A to B, `b_to_a`: CycleGAN's B to A); `ValueError` when `path` has none."""
+def load_translators(path):
+    """`{signature: translate}` for each image-to-image signature of the export at `path`
+    (`serving_default`: A to B, `b_to_a`: CycleGAN's B to A), each `translate(images) -> float32 numpy in
+    [-1, 1]`; `ValueError` when `path` is not a translation export."""
     if not os.path.isfile(os.path.join(path, "saved_model.pb")):
         raise ValueError(f"`{path}` is not a SavedModel directory (expected tools/train.py's WORKDIR/generator).")
-    module = tf.saved_model.load(path)
-    function = module.signatures.get(signature)
-    if function is None or "images" not in function.structured_input_signature[1]:
-        raise ValueError(f"`{path}` has no image-to-image `{signature}` signature (taking `images`): it is not a "
-                         f"pix2pix / cyclegan export, or not a cyclegan one for `b_to_a`.")
+    signatures = tf.saved_model.load(path).signatures
+    functions = {name: f for name, f in signatures.items() if "images" in f.structured_input_signature[1]}
+    if "serving_default" not in functions:
+        raise ValueError(f"`{path}` has no image-to-image `serving_default` signature (taking `images`): it is not a "
+                         f"pix2pix / cyclegan export.")
 
-    def translate(images, batch_size=512):
-        images = np.asarray(images, np.float32)
-        out = [function(images=tf.constant(images[i:i + batch_size]))["images"].numpy()
-               for i in range(0, len(images), batch_size)]
-        return np.concatenate(out).astype(np.float32) / 127.5 - 1.0
+    def translator(function):
+        def translate(images, batch_size=512):
+            images = np.asarray(images, np.float32)
+            out = [function(images=tf.constant(images[i:i + batch_size]))["images"].numpy()
+                   for i in range(0, len(images), batch_size)]
+            return np.concatenate(out).astype(np.float32) / 127.5 - 1.0
 
-    return translate
+        return translate
+
+    return {name: translator(f) for name, f in functions.items()}
 
 
 def digits_rot90_scores(translate, start=0, stop=None, translate_back=None, classifier=None, swaps=5):
@@ -281,13 +285,13 @@ def digits_rot90_scores(translate, start=0, stop=None, translate_back=None, clas
     `start:stop` by 90 degrees, against the `digits_rot90` targets:
 
     - `mae`: mean absolute error of the outputs against the true rotated digits (pixels in [-1, 1]);
-    - `class_accuracy`: the fraction of outputs, rotated back by -90 degrees, that the shipped digits
+    - `class_kept`: the fraction of outputs, rotated back by -90 degrees, that the shipped digits
       classifier (`tfgan.features.digits_classifier`) assigns their input's class;
     - `swaps`: the `swaps` most frequent wrong classes, `"true->assigned": count` (what fails, e.g. `"4->1": 7`);
     - `reference_accuracy`: the classifier's accuracy on the true inputs (its ceiling here).
 
-    With `translate_back` (CycleGAN's B to A) also `cycle_mae` (|F(G(a)) - a|), and `b_to_a_mae` /
-    `b_to_a_class_accuracy` for F on the true rotated digits (its outputs classified as they are).
+    With `translate_back` (CycleGAN's B to A) also `cycle_error` (mean |F(G(a)) - a|), and `b_to_a_mae` /
+    `b_to_a_class_kept` for F on the true rotated digits (its outputs classified as they are).
     """
     checks.non_negative_int("start", start)
     a, b, labels = data_lib.digits_rot90_arrays()
@@ -301,14 +305,14 @@ def digits_rot90_scores(translate, start=0, stop=None, translate_back=None, clas
     predicted = classifier.predict(np.rot90(outputs, k=-1, axes=(1, 2))).argmax(axis=1)
     wrong = collections.Counter(f"{t}->{p}" for t, p in zip(labels, predicted) if t != p)
     results = {"examples": len(a), "mae": float(np.abs(outputs - b).mean()),
-               "class_accuracy": float(np.mean(predicted == labels)),
+               "class_kept": float(np.mean(predicted == labels)),
                "reference_accuracy": float(np.mean(classifier.predict(a).argmax(axis=1) == labels)),
                "swaps": dict(wrong.most_common(swaps))}
     if translate_back is not None:
-        results["cycle_mae"] = float(np.abs(np.asarray(translate_back(outputs), np.float32) - a).mean())
+        results["cycle_error"] = float(np.abs(np.asarray(translate_back(outputs), np.float32) - a).mean())
         back = np.asarray(translate_back(b), np.float32)
         results["b_to_a_mae"] = float(np.abs(back - a).mean())
-        results["b_to_a_class_accuracy"] = float(np.mean(classifier.predict(back).argmax(axis=1) == labels))
+        results["b_to_a_class_kept"] = float(np.mean(classifier.predict(back).argmax(axis=1) == labels))
     return results
 
 
@@ -316,9 +320,8 @@ def evaluate_translator(path, held_out_from=0):
     """`digits_rot90_scores` of the translation export at `path` (with its `b_to_a` when it has one) on
     the digits from `held_out_from` on (those a run with `--max_examples=held_out_from` never saw; all of
     them for 0), and with `held_out_from` also on the digits before it, as `train_*` keys."""
-    translate = load_translator(path)
-    module_signatures = tf.saved_model.load(path).signatures
-    back = load_translator(path, "b_to_a") if "b_to_a" in module_signatures else None
+    translators = load_translators(path)
+    translate, back = translators["serving_default"], translators.get("b_to_a")
     classifier = features_lib.digits_classifier()
     results = digits_rot90_scores(translate, held_out_from, translate_back=back, classifier=classifier)
     if held_out_from:

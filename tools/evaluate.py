@@ -15,9 +15,9 @@ asked for (--metrics=...,fid) with the weights file at --inception_weights. See 
 
 For an image-to-image export (pix2pix, cyclegan) on `digits_rot90` it translates the embedded digits from
 --max_examples on (those a run with that --max_examples never saw; all of them for 0) and prints
-`mae` (against the true rotated digits, pixels in [-1, 1]), `class_accuracy` (outputs rotated back by -90
+`mae` (against the true rotated digits, pixels in [-1, 1]), `class_kept` (outputs rotated back by -90
 degrees, classified by the shipped digits classifier, against the input's class), `swaps` (the most
-frequent wrong classes), for a cyclegan also `cycle_mae` and the B-to-A numbers; and the same on the
+frequent wrong classes), for a cyclegan also `cycle_error` (mean |F(G(a)) - a|) and the B-to-A numbers; and the same on the
 digits before --max_examples as `train_*` (tfgan.evaluation.evaluate_translator). See docs/translation.md.
 
 The flags are checked before TensorFlow is imported; bad input is one line (`error: --name=value: ...`)

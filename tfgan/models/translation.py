@@ -262,6 +262,7 @@ class CycleGAN(TranslationModel):
         G, F:  minimise  loss.g_loss(D_b(fake_b)) + loss.g_loss(D_a(fake_a))                      (eq. 1)
                        + cycle_weight * (|F(fake_b) - a|_1 + |G(fake_a) - b|_1)                   (eq. 2-3)
                        + cycle_weight * identity_weight * (|G(b) - b|_1 + |F(a) - a|_1)            (sec. 5.2)
+                       + distance_weight * (distance_loss(a, G(a), b) + distance_loss(b, F(b), a))   (DistanceGAN)
         D_a, D_b:  minimise 1/2 * loss.d_loss(D_a(a), D_a(pool_a(fake_a)))
                           + 1/2 * loss.d_loss(D_b(b), D_b(pool_b(fake_b)))
 
@@ -272,8 +273,8 @@ class CycleGAN(TranslationModel):
     when its loss or gradient is not finite (counted in `nan_steps`). The identity term needs A and B
     with the same channels. Logged: `d_loss` (mean of the two D losses of the table, before halving),
     `d_a_loss`, `d_b_loss`, `d_real` / `d_fake` (means over both), `g_loss` (mean adversarial term),
-    `g_ab_loss`, `g_ba_loss`, `cycle_loss`, `identity_loss` (the unweighted L1 sums), `g_total_loss`,
-    both gradient norms, `nan_steps`.
+    `g_ab_loss`, `g_ba_loss`, `cycle_loss`, `identity_loss` and `distance_loss` (the unweighted sums,
+    when on), `g_total_loss`, both gradient norms, `nan_steps`.
 
     Args:
         generator_ab: G, a Keras model mapping images of A to images of B, in [-1, 1].
@@ -286,6 +287,9 @@ class CycleGAN(TranslationModel):
         loss: a `tfgan.losses.Loss` or its name. Defaults to `"least_squares"` (the paper's).
         pool_size: fakes kept per domain for D (0: none, D sees the fresh fakes). Defaults to `50`.
         pool_probability: probability a fake is swapped for a pooled one, in [0, 1]. Defaults to `0.5`.
+        distance_weight: weight of the DistanceGAN term (`distance_loss`, >= 0; 0 leaves it out): it keeps
+            the distances between a batch's images through each translation, which the cycle alone does
+            not (a generator may hide its input in its output and swap classes). Defaults to `0.0`.
         seed: seed of the pools' draws. Defaults to `None`.
 
     Example:
@@ -302,7 +306,9 @@ class CycleGAN(TranslationModel):
 
     Reference:
         Zhu et al., Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks,
-        ICCV 2017, eq. 1-3 and sec. 4-5.2; Taigman et al., Unsupervised Cross-Domain Image Generation, ICLR 2017 (the identity term).
+        ICCV 2017, eq. 1-3 and sec. 4-5.2; Taigman et al., Unsupervised Cross-Domain Image Generation, ICLR
+        2017 (the identity term); Benaim & Wolf, One-Sided Unsupervised Domain Mapping, NeurIPS 2017 (the
+        distance term).
     """
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, cycle_weight=10.0,

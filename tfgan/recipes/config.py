@@ -20,8 +20,8 @@ TRANSLATION_MODELS = ("pix2pix", "cyclegan")
 LOSSES = ("hinge", "jensen_shannon", "kl", "least_squares", "minimax", "non_saturating", "pearson",
           "relativistic_average", "relativistic_average_hinge", "relativistic_average_least_squares",
           "reverse_kl", "squared_hellinger", "wasserstein")
-ARCHITECTURES = ("auto", "mlp", "dcgan", "sngan", "toy_shift", "unet", "resnet")
-TRANSLATION_ARCHITECTURES = ("auto", "unet", "resnet")
+ARCHITECTURES = ("auto", "mlp", "dcgan", "sngan", "toy_shift", "unet", "resnet", "linear")
+TRANSLATION_ARCHITECTURES = ("auto", "unet", "resnet", "mlp", "linear")
 NORMS = ("batch", "instance", "none")
 NOISES = ("normal", "uniform")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
@@ -71,8 +71,9 @@ class Recipe:
     loss: str = _setting("non_saturating", "Adversarial loss (tfgan.losses.LOSSES).", choices=LOSSES)
     architecture: str = _setting("auto", "Networks: auto picks mlp for vectors and dcgan for images (for pix2pix the "
                                          "U-Net, for cyclegan the ResNet generator, with PatchGAN discriminators); "
-                                         "mlp also takes images; sngan is the SNGAN ResNet (images); unet / resnet "
-                                         "choose the translation generator.", choices=ARCHITECTURES)
+                                         "mlp also takes images (and for pix2pix / cyclegan is tfgan.nets.mlp_translator); "
+                                         "sngan is the SNGAN ResNet (images); unet / resnet / linear (mlp_translator "
+                                         "without hidden layers) choose the translation generator.", choices=ARCHITECTURES)
     latent_dim: int = _setting(64, "Size of the noise vector z.")
     noise: str = _setting("normal", "Distribution of z.", choices=NOISES)
     g_hidden: typing.Tuple[int, ...] = _setting((128, 128), "Hidden units of the MLP generator.")
@@ -92,6 +93,9 @@ class Recipe:
     l1_weight: float = _setting(100.0, "pix2pix: weight of the L1 distance to the target (lambda, Isola et al.).")
     cycle_weight: float = _setting(10.0, "cyclegan: weight of the cycle-consistency terms (lambda, Zhu et al.).")
     identity_weight: float = _setting(0.5, "cyclegan: weight of the identity terms, relative to --cycle_weight "
+                                           "(0: off).")
+    distance_weight: float = _setting(0.0, "cyclegan: weight of the DistanceGAN term (Benaim & Wolf 2017), which "
+                                           "keeps the distances between a batch's images through each translation "
                                            "(0: off).")
     resnet_blocks: int = _setting(0, "Residual blocks of the resnet translation generator (0: 6, or 9 from 256x256).")
     translation_norm: str = _setting("auto", "Normalization in the translation nets: auto (batch for pix2pix, "
@@ -276,7 +280,7 @@ def check(recipe):
         if getattr(recipe, name) < 0:
             _fail(name, getattr(recipe, name), "must be a non-negative integer.")
     for name in ("d_lr", "g_lr", "penalty_weight", "penalty_target", "clip", "instance_noise", "aux_weight",
-                 "l1_weight", "cycle_weight", "identity_weight"):
+                 "l1_weight", "cycle_weight", "identity_weight", "distance_weight"):
         if getattr(recipe, name) < 0:
             _fail(name, getattr(recipe, name), "must be >= 0.")
     for name in ("d_beta1", "g_beta1", "d_beta2", "g_beta2", "g_dropout", "ema_decay"):
@@ -320,11 +324,12 @@ GAN_ONLY = (("d_steps", 1), ("g_steps", 1), ("pack", 1), ("concat_real_fake", Fa
 # The translation models' own settings, with their defaults, and the model that reads each.
 TRANSLATION_ONLY = (("dataset_b", None, ("cyclegan",)), ("l1_weight", 100.0, ("pix2pix",)),
                     ("cycle_weight", 10.0, ("cyclegan",)), ("identity_weight", 0.5, ("cyclegan",)),
+                    ("distance_weight", 0.0, ("cyclegan",)),
                     ("resnet_blocks", 0, TRANSLATION_MODELS), ("translation_norm", "auto", TRANSLATION_MODELS))
 
 
 def translation_generator(recipe):
-    """`"unet"` or `"resnet"`: the generator of a translation recipe (auto: the paper's)."""
+    """`"unet"`, `"resnet"`, `"mlp"` or `"linear"`: the generator of a translation recipe (auto: the paper's)."""
     if recipe.architecture != "auto":
         return recipe.architecture
     return "unet" if recipe.model == "pix2pix" else "resnet"
@@ -341,7 +346,7 @@ def _check_translation(recipe):
         if dataset_names.is_paired(recipe.dataset):
             _fail("dataset", recipe.dataset, "holds (a, b) image pairs for translation; use --model=pix2pix or "
                                              "--model=cyclegan.")
-        if recipe.architecture in ("unet", "resnet"):
+        if recipe.architecture in ("unet", "resnet", "linear"):
             _fail("architecture", recipe.architecture, "is a translation generator; use it with --model=pix2pix or "
                                                        "--model=cyclegan.")
         return
@@ -350,9 +355,10 @@ def _check_translation(recipe):
             _fail(name, getattr(recipe, name), f"is not a setting of --model={model} (its step has no tricks, "
                                                f"penalties or extra updates).")
     if recipe.architecture not in TRANSLATION_ARCHITECTURES:
-        _fail("architecture", recipe.architecture, f"--model={model} takes auto, unet or resnet.")
-    if recipe.g_dropout and translation_generator(recipe) == "resnet":
-        _fail("g_dropout", recipe.g_dropout, "the resnet generator has no dropout; use --architecture=unet.")
+        _fail("architecture", recipe.architecture, f"--model={model} takes auto, unet, resnet, mlp or linear.")
+    if recipe.g_dropout and translation_generator(recipe) != "unet":
+        _fail("g_dropout", recipe.g_dropout, f"the {translation_generator(recipe)} translator has no dropout; use "
+                                             f"--architecture=unet.")
     if model == "pix2pix" and recipe.replay_size:
         _fail("replay_size", recipe.replay_size, "--model=pix2pix has no pool of past fakes (cyclegan has).")
     for name in ("dataset", "dataset_b"):

@@ -123,6 +123,9 @@ def translation_networks(recipe, info):
         norm = "batch" if recipe.model == "pix2pix" else "instance"
 
     def generator(name):
+        if config.translation_generator(recipe) in ("mlp", "linear"):
+            hidden = recipe.g_hidden if config.translation_generator(recipe) == "mlp" else ()
+            return nets.mlp_translator(size, channels, hidden_units=hidden, name=name)
         if config.translation_generator(recipe) == "unet":
             return nets.unet_generator(size, channels, base_filters=recipe.base_filters, norm=norm,
                                        dropout=recipe.g_dropout, name=name)
@@ -268,7 +271,7 @@ def translation_model(recipe, built):
     if recipe.model == "pix2pix":
         return models.Pix2Pix(*built, l1_weight=recipe.l1_weight, loss=recipe.loss)
     return models.CycleGAN(*built, cycle_weight=recipe.cycle_weight, identity_weight=recipe.identity_weight,
-                           loss=recipe.loss, pool_size=recipe.replay_size, pool_probability=recipe.replay_prob,
+                           distance_weight=recipe.distance_weight, loss=recipe.loss, pool_size=recipe.replay_size, pool_probability=recipe.replay_prob,
                            seed=recipe.seed)
 
 
