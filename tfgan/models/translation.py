@@ -58,6 +58,8 @@ class TranslationModel(AdversarialModel):
     from `tfgan.losses`, `translate`, the rows `SampleGrid` draws, and their serving export (one
     signature per direction: `translators()`)."""
 
+    NETWORKS = ()  # a subclass's constructor arguments that are networks, serialized in `get_config`
+
     def __init__(self, loss, **kwargs):
         super().__init__(**kwargs)
         self.adversarial_loss = losses_lib.get(loss)
@@ -95,6 +97,28 @@ class TranslationModel(AdversarialModel):
             return data[0], data[1]
         raise ValueError(f"{type(self).__name__} trains on batches of (a, b) image pairs, e.g. "
                          f"tfgan.data.load_translation(...). Received a batch of {type(data).__name__}.")
+
+    def step_logs(self, logs, d_norm, g_norm, forward_state):
+        """A step's logs, equal on every replica: `logs` (global-batch values), both gradient norms and
+        `nan_steps` (the guarded step ends here)."""
+        logs = {k: self.log_value(v) for k, v in logs.items()}
+        logs["d_grad_norm"] = self.log_value(d_norm, tf.distribute.ReduceOp.MEAN)
+        logs["g_grad_norm"] = self.log_value(g_norm, tf.distribute.ReduceOp.MEAN)
+        logs.update(self.end_guarded_step(forward_state))
+        return keras_reducible(logs)
+
+    def get_config(self):
+        config = super().get_config()
+        for name in self.NETWORKS:
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in cls.NETWORKS:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
 
     def check_patch_logits(self, name, outputs):
         """Raises `ValueError` unless a discriminator gives real/fake logits `[batch, ..., 1]`."""
@@ -170,6 +194,8 @@ class Pix2Pix(TranslationModel):
         and sec. 3.3.
     """
 
+    NETWORKS = ("generator", "discriminator")  # the constructor's networks, saved in the config
+
     def __init__(self, generator, discriminator, l1_weight=100.0, loss="non_saturating", **kwargs):
         super().__init__(loss, **kwargs)
         self.generator = check_network("generator", generator)
@@ -229,25 +255,10 @@ class Pix2Pix(TranslationModel):
         logs = {"d_loss": d_loss, "g_loss": g_loss, "l1_loss": l1_loss, "g_total_loss": g_total,
                 "d_real": self.average(per_example_mean(loss.d_output(real_logits))),
                 "d_fake": self.average(per_example_mean(loss.d_output(fake_logits)))}
-        logs = {k: self.log_value(v) for k, v in logs.items()}
-        logs["d_grad_norm"] = self.log_value(d_norm, tf.distribute.ReduceOp.MEAN)
-        logs["g_grad_norm"] = self.log_value(g_norm, tf.distribute.ReduceOp.MEAN)
-        logs.update(self.end_guarded_step(forward_state))
-        return keras_reducible(logs)
+        return self.step_logs(logs, d_norm, g_norm, forward_state)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(generator=keras.saving.serialize_keras_object(self.generator),
-                      discriminator=keras.saving.serialize_keras_object(self.discriminator),
-                      l1_weight=self.l1_weight, loss=self.adversarial_loss.name)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("generator", "discriminator"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
+        return {**super().get_config(), "l1_weight": self.l1_weight, "loss": self.adversarial_loss.name}
 
 
 @keras.saving.register_keras_serializable(package="tfgan")
@@ -310,6 +321,8 @@ class CycleGAN(TranslationModel):
         2017 (the identity term); Benaim & Wolf, One-Sided Unsupervised Domain Mapping, NeurIPS 2017 (the
         distance term).
     """
+
+    NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, cycle_weight=10.0,
                  identity_weight=0.5, loss="least_squares", pool_size=50, pool_probability=0.5, distance_weight=0.0,
@@ -437,27 +450,14 @@ class CycleGAN(TranslationModel):
             logs["identity_loss"] = self.average(identity)
         if self.distance_weight:
             logs["distance_loss"] = self.average(distance)
-        logs = {k: self.log_value(v) for k, v in logs.items()}
-        logs["d_grad_norm"] = self.log_value(d_norm, tf.distribute.ReduceOp.MEAN)
-        logs["g_grad_norm"] = self.log_value(g_norm, tf.distribute.ReduceOp.MEAN)
-        logs.update(self.end_guarded_step(forward_state))
-        return keras_reducible(logs)
+        return self.step_logs(logs, d_norm, g_norm, forward_state)
 
     def get_config(self):
         config = super().get_config()
-        for name in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
-            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         config.update(cycle_weight=self.cycle_weight, identity_weight=self.identity_weight,
                       loss=self.adversarial_loss.name, pool_size=self.pool_size,
                       pool_probability=self.pool_probability, distance_weight=self.distance_weight, seed=self.seed)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
 
 
 def _plus_regularization(loss, network):
