@@ -207,6 +207,7 @@ def test_invalid_values_name_the_argument(make, match):
 
 # ---------------------------------------------------------------- XLA
 
+@pytest.mark.slow
 def test_every_net_trains_one_step_under_xla():
     # One XLA function for all four nets (XLA compiles slowly on CPU; one compile instead of four): a
     # pix2pix-like pair (U-Net -> conditional PatchGAN with spectral norm and batch norm) and a CycleGAN-like
@@ -236,3 +237,15 @@ def test_every_net_trains_one_step_under_xla():
     assert len(variables) == len(before) and all(not np.array_equal(b, v.numpy()) for b, v in zip(before, variables))
     assert len(power_iteration) == 4  # spectral norm ran in training mode: its power iteration moved u
     assert all(not np.array_equal(b, v.numpy()) for b, v in zip(u_before, power_iteration))
+
+
+def test_mlp_translator_maps_images_to_images_and_is_linear_without_hidden_layers():
+    deep = nets.mlp_translator(8, 1, output_channels=3, hidden_units=(16,))
+    assert deep.output.shape == (None, 8, 8, 3)
+    linear = nets.mlp_translator(8, 1, hidden_units=())
+    kernel, bias = linear.get_layer("output").get_weights()
+    x = _images(8, 1)
+    want = np.tanh(x.reshape(2, -1) @ kernel + bias).reshape(2, 8, 8, 1)
+    np.testing.assert_allclose(linear(x).numpy(), want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="hidden_units"):
+        nets.mlp_translator(8, 1, hidden_units=(0,))

@@ -15,6 +15,7 @@ _SUBMODULES = ("augment", "callbacks", "checks", "constraints", "data", "diagnos
                "export", "features", "layers", "losses", "metrics", "models", "nets", "penalties", "recipes",
                "tricks")
 _NAMES = {"GAN": "models", "ConditionalGAN": "models", "ACGAN": "models", "InfoGAN": "models", "TrainingHook": "models",
+          "Pix2Pix": "models", "CycleGAN": "models",
           "GradientPenalty": "penalties", "R1": "penalties", "R2": "penalties",
           "ConsistencyRegularization": "penalties"}
 

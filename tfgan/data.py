@@ -1,9 +1,10 @@
 """Datasets as `tf.data` pipelines: the 1-D toy, 2-D Gaussian mixtures, embedded digits, TFDS, image folders.
 
-Names: `toy1d`, `ring`, `grid`, `digits`, `stacked_digits`, `tfds:NAME[:SPLIT]`, `folder:PATH`. Images are kept (and
-cached) as uint8 in [0, 255] and scaled to [-1, 1] per batch, as the lecture notes advise; vector data
-is float32. Every pipeline repeats forever and drops the last partial batch, so the training step is
-traced once.
+Names: `toy1d`, `ring`, `grid`, `digits`, `stacked_digits`, `tfds:NAME[:SPLIT]`, `folder:PATH`; and for the
+image-to-image translation models (`load_translation`) the paired sets `digits_rot90` and `pairs:folder:PATH`,
+or any two image sets as the domains A and B. Images are kept (and cached) as uint8 in [0, 255] and scaled
+to [-1, 1] per batch, as the lecture notes advise; vector data is float32. Every pipeline repeats forever
+and drops the last partial batch, so the training step is traced once.
 """
 
 import dataclasses
@@ -36,6 +37,7 @@ class DataInfo:
     mode_std: float = 0.0  # their standard deviation
     mean: float = 0.0  # toy1d: the data's mean and std
     std: float = 0.0
+    paired: bool = False  # examples are (a, b) image pairs (digits_rot90, pairs:folder:PATH)
 
 
 def ring_modes(num_modes=8, radius=1.0):
@@ -58,9 +60,13 @@ def info(name, image_size=None, channels=None, toy_mean=5.0, toy_std=1.0, data_d
         return DataInfo(name, "vector", (2,), num_classes=8, modes=ring_modes(), mode_std=0.01)
     if kind == "grid":
         return DataInfo(name, "vector", (2,), num_classes=25, modes=grid_modes(), mode_std=0.05)
-    if kind == "digits":
+    if kind in ("digits", "digits_rot90"):
         size = image_size or 8
-        return DataInfo(name, "image", (size, size, channels or 1), num_classes=10)
+        return DataInfo(name, "image", (size, size, channels or 1), num_classes=10, paired=kind == "digits_rot90")
+    if kind == "pairs":
+        files = _pair_files(arg)
+        size = image_size or _pair_height(files[0])
+        return DataInfo(name, "image", (size, size, channels or 3), paired=True)
     if kind == "stacked_digits":
         if channels not in (None, STACKED_CHANNELS):
             raise ValueError(f"`stacked_digits` stacks {STACKED_CHANNELS} digits as its channels. "
@@ -98,26 +104,13 @@ def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=Non
     checks.non_negative_int("start_batch", start_batch)
     checks.non_negative_int("max_examples", max_examples)
     data_info = info(name, image_size, channels, toy_mean, toy_std, data_dir)
-    kind, arg, split = dataset_names.parse(name)
+    kind = dataset_names.parse(name)[0]
+    if data_info.paired:
+        raise ValueError(f"Dataset `{name}` holds (a, b) image pairs for the translation models (tfgan.Pix2Pix, "
+                         f"tfgan.CycleGAN); read it with tfgan.data.load_translation.")
     if labels and not data_info.num_classes:
         raise ValueError(f"Dataset `{name}` has no labels, but a conditional model needs (samples, labels).")
-    if kind == "toy1d":
-        x = np.random.default_rng(seed).normal(toy_mean, toy_std, (NUM_POINTS, 1)).astype(np.float32)
-        ds = tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x), np.int32)))
-    elif kind in ("ring", "grid"):
-        x, y = mixture_samples(kind, NUM_POINTS, seed)
-        ds = tf.data.Dataset.from_tensor_slices((x, y))
-    elif kind == "digits":
-        images, y = digits_arrays()
-        ds = tf.data.Dataset.from_tensor_slices((images, y.astype(np.int32)))
-    elif kind == "stacked_digits":
-        ds = stacked_digits_dataset(seed)
-    elif kind == "folder":
-        ds = _folder_dataset(arg, data_info.shape[-1])
-    else:
-        ds = _tfds_dataset(arg, split, data_dir)
-    if data_info.kind == "image" and not (kind == "stacked_digits" and data_info.shape[:2] == (8, 8)):
-        ds = ds.map(lambda x, y: (_fit_image(x, data_info.shape), y), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = _examples(name, data_info, seed, data_dir)
     if max_examples:
         ds = ds.take(max_examples)
     if kind != "stacked_digits" or max_examples:  # an endless stream of fresh draws is never cached
@@ -131,6 +124,30 @@ def load(name, batch_size, *, d_steps=1, labels=False, seed=None, image_size=Non
     else:
         ds = ds.map(lambda x, y: scale(x), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE), data_info
+
+
+def _examples(name, data_info, seed=None, data_dir=None):
+    """The unbatched `(example, label)` dataset of a data set that is not paired, images fitted to
+    `data_info.shape` (uint8)."""
+    kind, arg, split = dataset_names.parse(name)
+    if kind == "toy1d":
+        x = np.random.default_rng(seed).normal(data_info.mean, data_info.std, (NUM_POINTS, 1)).astype(np.float32)
+        return tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x), np.int32)))
+    if kind in ("ring", "grid"):
+        x, y = mixture_samples(kind, NUM_POINTS, seed)
+        return tf.data.Dataset.from_tensor_slices((x, y))
+    if kind == "digits":
+        images, y = digits_arrays()
+        ds = tf.data.Dataset.from_tensor_slices((images, y.astype(np.int32)))
+    elif kind == "stacked_digits":
+        ds = stacked_digits_dataset(seed)
+    elif kind == "folder":
+        ds = _folder_dataset(arg, data_info.shape[-1])
+    else:
+        ds = _tfds_dataset(arg, split, data_dir)
+    if not (kind == "stacked_digits" and data_info.shape[:2] == (8, 8)):
+        ds = ds.map(lambda x, y: (_fit_image(x, data_info.shape), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds
 
 
 def mixture_samples(name, num_samples, seed=None):
@@ -192,6 +209,171 @@ def stacked_digits_dataset(seed=None):
     return tf.data.Dataset.counter(dtype=tf.int64).map(block).unbatch()
 
 
+# ---------------------------------------------------------------- image-to-image translation
+
+def digits_rot90_arrays():
+    """The `digits_rot90` pairs: A the 1,797 embedded digits, B the same digits rotated by 90 degrees
+    (counter-clockwise, `np.rot90`), uint8 `[N, 8, 8, 1]` each, and their labels uint8 `[N]`."""
+    images, labels = digits_arrays()
+    return images, np.rot90(images, k=1, axes=(1, 2)).copy(), labels
+
+
+def split_pair(image):
+    """The two halves of a pix2pix-layout image `[H, 2W, C]`, A on the left and B on the right: `(a, b)`."""
+    image = tf.convert_to_tensor(image)
+    width = tf.shape(image)[1] // 2
+    return image[:, :width], image[:, width:2 * width]
+
+
+def _pair_files(path):
+    """The readable images of a pairs folder, each checked (from its header) to be twice as wide as high."""
+    files, _ = _folder_files(path, f"pairs:folder:{path}")
+    return _checked_pairs(path, tuple(files))
+
+
+@functools.lru_cache(maxsize=4)
+def _checked_pairs(path, files):
+    """`files` when each is twice as wide as high (headers only; cached: `info` and `load` both ask)."""
+    from PIL import Image
+
+    for file in files:
+        with Image.open(file) as image:
+            width, height = image.size
+        if width != 2 * height:
+            raise ValueError(f"`dataset=pairs:folder:{path}` holds A and B side by side, so each image must be twice "
+                             f"as wide as high; {file} is {width}x{height} (width x height).")
+    return files
+
+
+def _pair_height(file):
+    from PIL import Image
+
+    with Image.open(file) as image:
+        return image.size[1]
+
+
+def _pair_examples(name, data_info):
+    """The unbatched `(a, b)` uint8 pairs of a paired data set, each image fitted to `data_info.shape`."""
+    kind, arg, _ = dataset_names.parse(name)
+    shape = data_info.shape
+    if kind == "digits_rot90":
+        a, b, _ = digits_rot90_arrays()
+        ds = tf.data.Dataset.from_tensor_slices((a, b))
+        if shape == a.shape[1:]:
+            return ds
+    else:
+        channels = shape[-1]
+        ds = tf.data.Dataset.from_tensor_slices(list(_pair_files(arg)))
+        ds = ds.map(lambda file: split_pair(tf.io.decode_image(tf.io.read_file(file), channels=channels,
+                                                               expand_animations=False)),
+                    num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
+    return ds.map(lambda a, b: (_fit_image(a, shape), _fit_image(b, shape)), num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def translation_info(name, name_b=None, image_size=None, channels=None, data_dir=None):
+    """The `DataInfo` of domain A for a translation data set: a paired set (`name_b=None`), or A = `name`
+    and B = `name_b`, two image sets whose B images are fitted to A's shape. Checks both names at once."""
+    data_info = info(name, image_size, channels, data_dir=data_dir)
+    if data_info.kind != "image":
+        raise ValueError(f"`{name}` holds vectors; image-to-image translation needs images.")
+    if name_b is None:
+        return data_info
+    if data_info.paired:
+        raise ValueError(f"`{name}` holds both domains as pairs already; give a second data set only when A "
+                         f"and B are two sets of images (dataset_b={name_b!r}).")
+    info_b = info(name_b, data_info.shape[0], data_info.shape[-1], data_dir=data_dir)
+    if info_b.kind != "image" or info_b.paired:
+        raise ValueError(f"`{name_b}` must be a set of images for domain B (not vectors or pairs).")
+    return dataclasses.replace(data_info, num_classes=0)
+
+
+def load_translation(name, batch_size, *, name_b=None, paired=True, seed=None, image_size=None, channels=None,
+                     data_dir=None, shuffle_buffer=10_000, start_batch=0, max_examples=0):
+    """Returns `(dataset, info)`: an endless `tf.data.Dataset` of `(a, b)` batches, float32 `[batch, H, W, C]`
+    images in [-1, 1] of domains A and B, and the `DataInfo` of A, for `tfgan.Pix2Pix` and `tfgan.CycleGAN`.
+
+    - `paired=True` (Pix2Pix): `name` is a paired set, `digits_rot90` (A a digit, B the same digit
+      rotated by 90 degrees) or `pairs:folder:PATH` (pix2pix's layout: A and B side by side in one
+      file, A on the left); row i of `b` is the counterpart of row i of `a`.
+    - `paired=False` (CycleGAN): A and B are shuffled independently, each with its own seed, so a
+      batch's rows are no pairs: the two halves of a paired set when `name_b` is None, or the images
+      of `name` (A) and of `name_b` (B, fitted to A's size and channels).
+
+    The order is a function of `seed` alone, and `start_batch=n` continues where the n-th batch of a
+    fresh stream would be. `max_examples=n` uses the first n examples (pairs, or images of each domain)
+    only, so the rest are held out.
+    """
+    checks.positive_int("batch_size", batch_size)
+    checks.non_negative_int("start_batch", start_batch)
+    checks.non_negative_int("max_examples", max_examples)
+    checks.boolean("paired", paired)
+    data_info = translation_info(name, name_b, image_size, channels, data_dir)
+    if not data_info.paired and name_b is None:
+        raise ValueError(f"`{name}` is one set of images; translation needs pairs (digits_rot90, "
+                         f"pairs:folder:PATH) or a second set for domain B (name_b).")
+    if paired and not data_info.paired:
+        raise ValueError(f"Paired translation (Pix2Pix) needs a paired data set, digits_rot90 or pairs:folder:PATH. "
+                         f"Received: `name={name!r}`, `name_b={name_b!r}`.")
+
+    def stream(ds, stream_seed):
+        if max_examples:
+            ds = ds.take(max_examples)
+        ds = ds.cache().shuffle(shuffle_buffer, seed=stream_seed).repeat()
+        if start_batch:
+            ds = ds.skip(start_batch * batch_size)
+        return ds.batch(batch_size, drop_remainder=True)
+
+    seed_b = None if seed is None else seed + 1  # B's order differs from A's: no pairs in unpaired batches
+    if data_info.paired:
+        pairs = _pair_examples(name, data_info)
+        if paired:
+            ds = stream(pairs, seed)
+        else:
+            ds = tf.data.Dataset.zip((stream(pairs.map(_domain_a), seed), stream(pairs.map(_domain_b), seed_b)))
+    else:
+        info_b = info(name_b, data_info.shape[0], data_info.shape[-1], data_dir=data_dir)
+        ds = tf.data.Dataset.zip((stream(_examples(name, data_info, seed, data_dir).map(_domain_a), seed),
+                                  stream(_examples(name_b, info_b, seed_b, data_dir).map(_domain_a), seed_b)))
+    ds = ds.map(lambda a, b: (_scale_images(a), _scale_images(b)), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE), data_info
+
+
+def _domain_a(a, b):
+    """The first of a pair (or an image without its label)."""
+    return a
+
+
+def _domain_b(a, b):
+    return b
+
+
+def translation_examples(name, count, name_b=None, offset=0, image_size=None, channels=None, data_dir=None):
+    """Fixed examples to watch a translation model on: `(a, b)` float32 numpy arrays in [-1, 1] of the
+    examples `offset` to `offset + count` in the data's own order (pairs for a paired set, the first images
+    of each domain otherwise); from the start when fewer than `count` are left after `offset`."""
+    checks.positive_int("count", count)
+    checks.non_negative_int("offset", offset)
+    data_info = translation_info(name, name_b, image_size, channels, data_dir)
+    if data_info.paired:
+        ds = _pair_examples(name, data_info)
+    else:
+        info_b = info(name_b, data_info.shape[0], data_info.shape[-1], data_dir=data_dir)
+        ds = tf.data.Dataset.zip((_examples(name, data_info, 0, data_dir).map(_domain_a),
+                                  _examples(name_b, info_b, 0, data_dir).map(_domain_a)))
+    taken = list(ds.skip(offset).take(count).as_numpy_iterator())
+    if len(taken) < count:
+        taken = list(ds.take(count).as_numpy_iterator())
+    a, b = (np.stack([pair[k] for pair in taken]) for k in (0, 1))
+    return a.astype(np.float32) / 127.5 - 1.0, b.astype(np.float32) / 127.5 - 1.0
+
+
+def read_images(files, shape):
+    """Image files as uint8 `[N, H, W, C]`, each center-cropped and resized to `shape` = (H, W, C)."""
+    images = [_fit_image(tf.io.decode_image(tf.io.read_file(f), channels=shape[-1], expand_animations=False), shape)
+              for f in files]
+    return np.stack([image.numpy() for image in images]) if images else np.zeros((0,) + tuple(shape), np.uint8)
+
+
 def to_uint8(images):
     """Maps images in [-1, 1] to uint8 [0, 255]."""
     return tf.cast(tf.round(tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
@@ -223,15 +405,17 @@ def _fit_image(image, shape):
     return tf.ensure_shape(image, (height, width, channels))
 
 
-def _folder_files(path):
-    """Image files under `path` and the class names (sub-folders), or an error naming the folder."""
+def _folder_files(path, name=None):
+    """Image files under `path` and the class names (sub-folders), or an error naming the folder (as the
+    data set `name`, by default `folder:PATH`)."""
+    name = name or f"folder:{path}"
     if not os.path.isdir(path):
-        raise ValueError(f"`dataset=folder:{path}`: no such directory.")
+        raise ValueError(f"`dataset={name}`: no such directory.")
     files, classes = [], sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
     for root, _, names in os.walk(path):
         files += [os.path.join(root, n) for n in sorted(names) if n.lower().endswith(IMAGE_EXTENSIONS)]
     if not files:
-        raise ValueError(f"`dataset=folder:{path}` contains no images; expected {', '.join(IMAGE_EXTENSIONS)} files.")
+        raise ValueError(f"`dataset={name}` contains no images; expected {', '.join(IMAGE_EXTENSIONS)} files.")
     return list(_readable_images(path, tuple(sorted(files)))), classes
 
 

@@ -14,6 +14,7 @@ keeps the best generator.
 | other images | `fid` (Inception) |
 """
 
+import collections
 import os
 
 import numpy as np
@@ -293,3 +294,79 @@ def is_better(metric, value, best):
     if best is None:
         return True
     return value > best if metric in HIGHER_IS_BETTER else value < best
+
+
+# ---------------------------------------------------------------- image-to-image translation
+
+def load_translators(path):
+    """`{signature: translate}` for each image-to-image signature of the export at `path`
+    (`serving_default`: A to B, `b_to_a`: CycleGAN's B to A), each `translate(images) -> float32 numpy in
+    [-1, 1]`; `ValueError` when `path` is not a translation export."""
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise ValueError(f"`{path}` is not a SavedModel directory (expected tools/train.py's WORKDIR/generator).")
+    signatures = tf.saved_model.load(path).signatures
+    functions = {name: f for name, f in signatures.items() if "images" in f.structured_input_signature[1]}
+    if "serving_default" not in functions:
+        raise ValueError(f"`{path}` has no image-to-image `serving_default` signature (taking `images`): it is not a "
+                         f"pix2pix / cyclegan export.")
+
+    def translator(function):
+        def translate(images, batch_size=512):
+            images = np.asarray(images, np.float32)
+            out = [function(images=tf.constant(images[i:i + batch_size]))["images"].numpy()
+                   for i in range(0, len(images), batch_size)]
+            return np.concatenate(out).astype(np.float32) / 127.5 - 1.0
+
+        return translate
+
+    return {name: translator(f) for name, f in functions.items()}
+
+
+def digits_rot90_scores(translate, start=0, stop=None, translate_back=None, classifier=None, swaps=5):
+    """How well `translate` (A to B, numpy images in [-1, 1] -> the same) rotates the embedded digits
+    `start:stop` by 90 degrees, against the `digits_rot90` targets:
+
+    - `mae`: mean absolute error of the outputs against the true rotated digits (pixels in [-1, 1]);
+    - `class_kept`: the fraction of outputs, rotated back by -90 degrees, that the shipped digits
+      classifier (`tfgan.features.digits_classifier`) assigns their input's class;
+    - `swaps`: the `swaps` most frequent wrong classes, `"true->assigned": count` (what fails, e.g. `"4->1": 7`);
+    - `reference_accuracy`: the classifier's accuracy on the true inputs (its ceiling here).
+
+    With `translate_back` (CycleGAN's B to A) also `cycle_error` (mean |F(G(a)) - a|), and `b_to_a_mae` /
+    `b_to_a_class_kept` for F on the true rotated digits (its outputs classified as they are).
+    """
+    checks.non_negative_int("start", start)
+    a, b, labels = data_lib.digits_rot90_arrays()
+    a, b, labels = (x[start:stop] for x in (a, b, labels))
+    if not len(a):
+        raise ValueError(f"No digits in `start={start}`, `stop={stop}` (there are {len(data_lib.digits_arrays()[1])}).")
+    a = a.astype(np.float32) / 127.5 - 1.0
+    b = b.astype(np.float32) / 127.5 - 1.0
+    classifier = classifier or features_lib.digits_classifier()
+    outputs = np.asarray(translate(a), np.float32)
+    predicted = classifier.predict(np.rot90(outputs, k=-1, axes=(1, 2))).argmax(axis=1)
+    wrong = collections.Counter(f"{t}->{p}" for t, p in zip(labels, predicted) if t != p)
+    results = {"examples": len(a), "mae": float(np.abs(outputs - b).mean()),
+               "class_kept": float(np.mean(predicted == labels)),
+               "reference_accuracy": float(np.mean(classifier.predict(a).argmax(axis=1) == labels)),
+               "swaps": dict(wrong.most_common(swaps))}
+    if translate_back is not None:
+        results["cycle_error"] = float(np.abs(np.asarray(translate_back(outputs), np.float32) - a).mean())
+        back = np.asarray(translate_back(b), np.float32)
+        results["b_to_a_mae"] = float(np.abs(back - a).mean())
+        results["b_to_a_class_kept"] = float(np.mean(classifier.predict(back).argmax(axis=1) == labels))
+    return results
+
+
+def evaluate_translator(path, held_out_from=0):
+    """`digits_rot90_scores` of the translation export at `path` (with its `b_to_a` when it has one) on
+    the digits from `held_out_from` on (those a run with `--max_examples=held_out_from` never saw; all of
+    them for 0), and with `held_out_from` also on the digits before it, as `train_*` keys."""
+    translators = load_translators(path)
+    translate, back = translators["serving_default"], translators.get("b_to_a")
+    classifier = features_lib.digits_classifier()
+    results = digits_rot90_scores(translate, held_out_from, translate_back=back, classifier=classifier)
+    if held_out_from:
+        train = digits_rot90_scores(translate, 0, held_out_from, translate_back=back, classifier=classifier)
+        results.update({f"train_{k}": v for k, v in train.items()})
+    return results

@@ -8,6 +8,10 @@ Signatures:
 - Conditional generators (`ConditionalGeneratorModule`) also take `labels` int32 `[batch]` in both.
 - InfoGAN generators (`InfoGeneratorModule`): `serving_default(z, categorical, continuous)` and
   `sample(n, seed, categorical)`, `categorical` int32 `[batch, number of categorical codes]`.
+- Image-to-image translation models (`TranslationModule`: `tfgan.Pix2Pix`, `tfgan.CycleGAN`):
+  `serving_default` takes `images` float32 `[batch, H, W, C]` in [-1, 1] (domain A) and returns `images`
+  uint8 (domain B); a CycleGAN also has `b_to_a`, the same from B to A. No `sample`: there is no noise.
+  `translate_folder` runs one of them on a folder of image files.
 """
 
 import os
@@ -163,9 +167,69 @@ class InfoGeneratorModule(GeneratorModule):
         return self._serve_codes(self._noise(n, seed), categorical, continuous)
 
 
+class TranslationModule(tf.Module):
+    """The serving module of an image-to-image translation model: one signature per direction.
+
+    `translators` maps a signature name to its generator (`model.translators()`: `serving_default`
+    for A to B, `b_to_a` for CycleGAN's F). Each takes `images` float32 `[batch, H, W, C]` in [-1, 1]
+    and returns `images` uint8 `[batch, H, W, C']`, the generator's output mapped from [-1, 1].
+    """
+
+    def __init__(self, translators):
+        super().__init__(name="translation_module")
+        self.generators = dict(translators)
+        self.functions = {}
+        for name, generator in self.generators.items():
+            shape = tuple(generator.inputs[0].shape[1:])
+            self.functions[name] = tf.function(_translation(generator), input_signature=[
+                tf.TensorSpec((None,) + shape, tf.float32, name="images")])
+
+    def signatures(self):
+        return dict(self.functions)
+
+
+def _translation(generator):
+    def translate(images):
+        return {"images": data_lib.to_uint8(generator(images, training=False))}
+
+    return translate
+
+
+def translate_folder(translator, input_dir, output_dir, signature="serving_default", batch_size=64):
+    """Translates every image file in `input_dir` (not its sub-folders) with a loaded translation export
+    (`load_generator`) and writes each result as a PNG of the same name into `output_dir`; returns the
+    paths written. Images are center-cropped and resized to the export's input size and channels, and
+    scaled to [-1, 1]; `signature` is `serving_default` (A to B) or `b_to_a` (CycleGAN)."""
+    if signature not in translator.signatures:
+        raise ValueError(f"The export has no `{signature}` signature; it has {', '.join(sorted(translator.signatures))}. "
+                         f"Received: `signature={signature!r}`.")
+    function = translator.signatures[signature]
+    spec = function.structured_input_signature[1].get("images")
+    if spec is None:
+        raise ValueError("The export's signatures take no `images`: it is not an image-to-image translation model.")
+    names = sorted(n for n in os.listdir(input_dir) if n.lower().endswith(data_lib.IMAGE_EXTENSIONS)
+                   and os.path.isfile(os.path.join(input_dir, n)))
+    if not names:
+        raise ValueError(f"`input_dir={input_dir}` holds no {', '.join(data_lib.IMAGE_EXTENSIONS)} files.")
+    os.makedirs(output_dir, exist_ok=True)
+    written = []
+    for start in range(0, len(names), batch_size):
+        batch = names[start:start + batch_size]
+        images = data_lib.read_images([os.path.join(input_dir, n) for n in batch], tuple(spec.shape[1:]))
+        outputs = function(images=tf.constant(images.astype("float32") / 127.5 - 1.0))["images"].numpy()
+        for name, output in zip(batch, outputs):
+            path = os.path.join(output_dir, os.path.splitext(name)[0] + ".png")
+            tf.io.write_file(path, tf.io.encode_png(output))
+            written.append(path)
+    return written
+
+
 def generator_module(model):
     """The serving module for `model`'s generator: conditional when the model has `num_classes`, InfoGAN's
-    when it has `categorical_codes`."""
+    when it has `categorical_codes`, one signature per direction for a translation model (one with
+    `translators`)."""
+    if hasattr(model, "translators"):
+        return TranslationModule(model.translators())
     if hasattr(model, "categorical_codes"):
         return InfoGeneratorModule(model.generator, model.latent_dim, model.categorical_codes,
                                    model.continuous_codes, model.noise)

@@ -670,6 +670,36 @@ def _residual_block(x, filters, norm, name):
     return keras.layers.Add(name=f"{name}_add")([x, h])
 
 
+def mlp_translator(image_size, channels, output_channels=None, hidden_units=(256, 256), name="mlp_translator"):
+    """A fully connected image-to-image generator: `[B, H, W, channels]` in [-1, 1], flattened, through
+    ReLU hidden layers of `hidden_units` to `[B, H, W, output_channels]` in [-1, 1] (tanh).
+
+    It has no spatial prior: a geometric map such as a rotation (a permutation of the pixels) is as easy
+    for it as a local one, where a U-Net's or ResNet's convolutions favour outputs aligned with their
+    input. With `hidden_units=()` it is linear up to the tanh, so it cannot map one digit to another
+    shape while its inverse undoes it (the hidden code that lets CycleGAN swap classes). For small
+    images (the 8x8 digits) only.
+
+    Args:
+        image_size: H = W.
+        channels: channels of the input images.
+        output_channels: channels of the output images. Defaults to `None` (= `channels`).
+        hidden_units: the hidden layers' widths; `()` for none. Defaults to `(256, 256)`.
+        name: the model's name. Defaults to `"mlp_translator"`.
+    """
+    _check_image_size(image_size)
+    checks.positive_int("channels", channels)
+    output_channels = channels if output_channels is None else checks.positive_int("output_channels", output_channels)
+    if hidden_units:
+        _check_units(hidden_units)
+    images = keras.Input((image_size, image_size, channels), name="images")
+    x = keras.layers.Flatten()(images)
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
+    x = keras.layers.Dense(image_size * image_size * output_channels, activation="tanh", name="output")(x)
+    return keras.Model(images, keras.layers.Reshape((image_size, image_size, output_channels))(x), name=name)
+
+
 def resnet_generator(image_size, channels, output_channels=None, base_filters=64, num_blocks=None, norm="instance",
                      name="resnet_generator"):
     """The CycleGAN ResNet generator (Zhu et al. 2017, after Johnson et al. 2016): maps `[B, H, W,

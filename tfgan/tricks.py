@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from tfgan import augment as augment_lib
 from tfgan import checks
-from tfgan.models import TrainingHook
+from tfgan.models import ReplayPool, TrainingHook
 
 DECAYS = (None, "linear", "exponential")
 AUGMENTATIONS = ("color", "translation", "cutout")
@@ -255,8 +255,8 @@ def sample_shape(model):
 
 
 class ExperienceReplay(Trick):
-    """Shows D past fakes: a pool of `size` generated examples in graph variables (TF-GAN's
-    `tensor_pool` semantics, per example, as CycleGAN's image pool).
+    """Shows D past fakes: a pool of `size` generated examples in graph variables (a
+    `tfgan.models.ReplayPool`: TF-GAN's `tensor_pool` semantics, per example, as CycleGAN's image pool).
 
         for each fake x:  if the pool is not full: store x, use x
                           else with probability p: use a random pooled y and store x in its place
@@ -282,32 +282,15 @@ class ExperienceReplay(Trick):
         self.state = None
 
     def build(self, model):
-        self.state = tf.Module(name="experience_replay")
-        self.state.pool = _state_variable(tf.zeros((self.size,) + sample_shape(model)), "pool")
-        self.state.count = _state_variable(0, "count", tf.int64)
+        self.state = ReplayPool(self.size, sample_shape(model), self.probability, name="experience_replay")
         model.track_state("experience_replay", self.state)
 
     def discriminator_inputs(self, real, fake, step):
         return real, self.replay(fake)
 
     def replay(self, fake):
-        """The fakes D trains on; updates the pool (static shapes only, so it compiles with XLA)."""
-        fake = tf.stop_gradient(fake)
-        batch = tf.shape(fake)[0]
-        pool, count = self.state.pool, self.state.count
-        slots = count + tf.range(batch, dtype=tf.int64)
-        filling = slots < self.size
-        swap = tf.logical_and(tf.logical_not(filling),
-                              keras.random.uniform([batch], seed=self.seed_generator) < self.probability)
-        random_slots = keras.random.randint([batch], 0, self.size, dtype="int64", seed=self.seed_generator)
-        mask = tf.reshape(swap, [-1] + [1] * (fake.shape.rank - 1))
-        out = tf.where(mask, tf.gather(pool, random_slots), fake)
-        # Fakes kept go to their slot; the others to one spare row past the pool, then dropped.
-        targets = tf.where(filling, slots, tf.where(swap, random_slots, tf.cast(self.size, tf.int64)))
-        spare = tf.concat([pool, tf.zeros_like(pool[:1])], axis=0)
-        pool.assign(tf.tensor_scatter_nd_update(spare, targets[:, None], fake)[:self.size])
-        count.assign(tf.minimum(count + tf.cast(batch, tf.int64), self.size))
-        return out
+        """The fakes D trains on; updates the pool (`tfgan.models.ReplayPool.replay`)."""
+        return self.state.replay(fake, self.seed_generator)
 
     def get_config(self):
         return {**super().get_config(), "size": self.size, "probability": self.probability}

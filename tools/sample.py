@@ -20,6 +20,13 @@ signatures take `categorical`) gets the same grid with one row per value of its 
 (the other codes 0, the continuous codes drawn from `--seed`); with `--dataset=digits` it prints the code's
 purity (`tfgan.metrics.code_purity`: the majority class of each value and how pure it is).
 
+    python tools/sample.py --generator=runs/pix2pix_digits_rot90/generator --input_dir=photos --output_dir=out
+
+For an image-to-image export (pix2pix, cyclegan: signatures that take `images`) it translates every image
+file of `--input_dir` into a PNG of the same name in `--output_dir` (default GENERATOR/../translated),
+from domain A to B, or from B to A with `--direction=b_to_a` (cyclegan). Images are center-cropped and
+resized to the export's size and channels.
+
 The flags are checked before TensorFlow is imported; bad input is one line (`error: --name=value: ...`)
 with exit code 1. `--verbosity=0` shows TensorFlow's and absl's own log lines, `--verbosity=1` also the
 traceback of an error.
@@ -53,7 +60,12 @@ flags.DEFINE_integer("per_class", 8, "Samples per class in a class grid.")
 flags.DEFINE_enum("dataset", None, ["ring", "grid", "digits"],
                   "Also score a conditional generator's samples against this data's classes (prints JSON).")
 
+# --- image-to-image translation ---
+flags.DEFINE_string("input_dir", None, "Folder of images to translate with an image-to-image export (pix2pix, cyclegan).")
+flags.DEFINE_enum("direction", "a_to_b", ["a_to_b", "b_to_a"], "Translate from domain A to B, or B to A (cyclegan).")
+
 INTERPOLATIONS = ("slerp", "linear")
+SIGNATURES = {"a_to_b": "serving_default", "b_to_a": "b_to_a"}
 
 
 def latent_dim(generator):
@@ -143,6 +155,21 @@ def sample(generator, output_dir, num_samples=64, steps=10, seed=0):
     return [p for p in written if p] + [path]
 
 
+def is_translation(generator):
+    """Whether the export translates images (its serving_default takes `images`, not `z`)."""
+    return "images" in generator.signatures["serving_default"].structured_input_signature[1]
+
+
+def translate(generator):
+    """Translates --input_dir into --output_dir; returns the JSON summary."""
+    output_dir = FLAGS.output_dir or os.path.join(os.path.dirname(os.path.abspath(FLAGS.generator)), "translated")
+    try:
+        written = tfgan.export.translate_folder(generator, FLAGS.input_dir, output_dir, SIGNATURES[FLAGS.direction])
+    except ValueError as error:
+        raise console.UsageError(f"--input_dir={FLAGS.input_dir} (--direction={FLAGS.direction}): {error}") from None
+    return {"translated": len(written), "direction": FLAGS.direction, "output_dir": output_dir}
+
+
 def is_conditional(generator):
     inputs = generator.signatures["serving_default"].structured_input_signature[1]
     return "labels" in inputs or "categorical" in inputs
@@ -222,6 +249,9 @@ def check_flags():
         what = "no such directory" if not os.path.exists(FLAGS.generator) else \
             "is not a SavedModel directory (no saved_model.pb in it)"
         raise console.UsageError(f"--generator={FLAGS.generator}: {what}; expected tools/train.py's WORKDIR/generator.")
+    if FLAGS.input_dir is not None and not os.path.isdir(FLAGS.input_dir):
+        raise console.UsageError(f"--input_dir={FLAGS.input_dir}: no such directory (expected a folder of images to "
+                                 f"translate).")
     if FLAGS.output_dir and os.path.exists(FLAGS.output_dir) and not os.path.isdir(FLAGS.output_dir):
         raise console.UsageError(f"--output_dir={FLAGS.output_dir}: is a file, not a directory.")
     if FLAGS.output:
@@ -244,6 +274,18 @@ def main(argv):
         generator = tfgan.export.load_generator(FLAGS.generator)
     except (ValueError, OSError) as error:
         console.fail(f"--generator={FLAGS.generator}: cannot be loaded ({error}).")
+    if is_translation(generator):
+        if not FLAGS.input_dir:
+            console.fail(f"--generator={FLAGS.generator} translates images: give the folder to translate with "
+                         f"--input_dir.")
+        try:
+            print(json.dumps(translate(generator)))
+        except console.UsageError as error:
+            console.fail(error)
+        return
+    if FLAGS.input_dir:
+        console.fail(f"--input_dir={FLAGS.input_dir}: --generator={FLAGS.generator} generates from noise; only "
+                     f"image-to-image exports (pix2pix, cyclegan) translate a folder.")
     if is_conditional(generator):
         print(json.dumps(write_class_grid(generator)))
         return

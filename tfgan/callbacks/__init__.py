@@ -12,7 +12,7 @@ from tfgan.callbacks.evaluation import Evaluation
 from tfgan.callbacks.metrics_logger import MetricsLogger
 from tfgan.callbacks.monitor import TrainingMonitor
 from tfgan.callbacks.nan_guard import NaNGuard
-from tfgan.callbacks.sample_grid import SampleGrid, image_grid, plot_points_1d, plot_points_2d
+from tfgan.callbacks.sample_grid import SampleGrid, image_grid, plot_points_1d, plot_points_2d, translation_grid
 from tfgan.tricks import (AdaptiveAugment, CheckpointSwap, CriticSchedule, DiffAugment, DStepsSchedule,
                           ExperienceReplay, GeneratorEMA, InstanceNoise, LabelFlipping, LabelSmoothing,
                           TopKGenerator)
@@ -20,4 +20,5 @@ from tfgan.tricks import (AdaptiveAugment, CheckpointSwap, CriticSchedule, DiffA
 __all__ = ["AdaptiveAugment", "CheckpointSwap", "CriticSchedule", "DStepsSchedule", "DiffAugment", "Evaluation",
            "ExperienceReplay", "GeneratorEMA", "InstanceNoise", "LabelFlipping", "LabelSmoothing", "MetricsFile",
            "MetricsLogger", "NaNGuard", "PeriodicCallback", "SampleGrid", "StopAtStep", "TopKGenerator",
-           "TrainingCheckpoint", "TrainingMonitor", "image_grid", "model_step", "plot_points_1d", "plot_points_2d"]
+           "TrainingCheckpoint", "TrainingMonitor", "image_grid", "model_step", "plot_points_1d", "plot_points_2d",
+           "translation_grid"]

@@ -92,7 +92,8 @@ class TrainingMonitor(PeriodicCallback):
         self._chance = diagnosis.chance_loss(loss)
         self._bounded = loss.uses_targets or loss.name == "hinge"  # D loss >= 0, 0 when D is perfect
         self._targets = loss.uses_targets  # D's outputs are coded 1 for real, 0 for fake
-        self._z = self.model.fixed_noise(self.num_samples, self.seed)
+        # A model with no noise (image-to-image translation) gets the checks of its logged numbers only.
+        self._z = self.model.fixed_noise(self.num_samples, self.seed) if hasattr(self.model, "fixed_noise") else None
 
     def on_train_batch_end(self, batch, logs=None):
         step = model_step(self.model)
@@ -139,6 +140,8 @@ class TrainingMonitor(PeriodicCallback):
         self._check_samples(step)
 
     def _check_samples(self, step):
+        if self._z is None:
+            return
         samples = self.model.sample(self._z, self.model.balanced_labels(len(self._z)))
         if not np.all(np.isfinite(samples)):
             return  # reported as non_finite when it reaches the losses

@@ -25,6 +25,10 @@ class SampleGrid(PeriodicCallback):
     its 2-D samples are coloured by the first categorical code. PNGs go to
     `directory/step_XXXXXX.png`, and images to TensorBoard when `log_dir` is given.
 
+    An image-to-image translation model (one with `sample_rows`, e.g. `tfgan.Pix2Pix`) is drawn on fixed
+    `examples` instead: one row per `model.sample_rows(a, b)` entry, e.g. inputs, outputs and targets,
+    one column per example.
+
     Args:
         directory: where the PNGs are written.
         every: steps between grids. Defaults to `500`.
@@ -33,10 +37,11 @@ class SampleGrid(PeriodicCallback):
         seed: seed of the fixed noise. Defaults to `0`.
         log_dir: TensorBoard directory. Defaults to `None`.
         min_pixels: smallest width of one upscaled image. Defaults to `64`.
+        examples: `(a, b)` image batches in [-1, 1] a translation model is drawn on. Defaults to `None`.
     """
 
     def __init__(self, directory, every=500, num_samples=None, real_samples=None, seed=0, log_dir=None,
-                 min_pixels=64):
+                 min_pixels=64, examples=None):
         super().__init__(every)
         self.directory = directory
         self.num_samples = None if num_samples is None else checks.positive_int("num_samples", num_samples)
@@ -44,12 +49,19 @@ class SampleGrid(PeriodicCallback):
         self.seed = seed
         self.log_dir = log_dir
         self.min_pixels = min_pixels
+        if examples is not None and (len(examples) != 2 or np.shape(examples[0])[0] != np.shape(examples[1])[0]):
+            raise ValueError(f"`examples` must be a pair (a, b) of image batches of the same length. Received: "
+                             f"`examples` of shapes {[np.shape(x) for x in examples]}.")
+        self.examples = None if examples is None else tuple(np.asarray(x, np.float32) for x in examples)
         self._writer = None
         self._z = None
         self.written = []
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
+        if hasattr(self.model, "sample_rows") and self.examples is None:
+            raise ValueError(f"SampleGrid draws {type(self.model).__name__} on fixed examples: pass `examples=(a, b)`, "
+                             f"e.g. tfgan.data.translation_examples(...).")
         os.makedirs(self.directory, exist_ok=True)
         if self.log_dir and self._writer is None:
             self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
@@ -126,14 +138,17 @@ class SampleGrid(PeriodicCallback):
         output_rank = len(self.model.generator.output.shape)
         path = os.path.join(self.directory, f"step_{step:06d}.png")
         if output_rank == 4:
-            images = self.generate(self.num_samples or 64)
-            labels = self.labels(self.num_samples or 64)
-            cols = None if labels is None else len(labels) // self.model.num_classes
-            uint8 = data_lib.to_uint8(images).numpy()
-            if _is_infogan(self.model):
-                _, _, blank, cols = self.info_layout(self.num_samples or 64)
-                uint8[blank] = 127  # the rows between the blocks
-            grid = image_grid(uint8, self.min_pixels, cols)
+            if hasattr(self.model, "sample_rows"):
+                grid = translation_grid(self.model.sample_rows(*self.examples), self.min_pixels)
+            else:
+                images = self.generate(self.num_samples or 64)
+                labels = self.labels(self.num_samples or 64)
+                cols = None if labels is None else len(labels) // self.model.num_classes
+                uint8 = data_lib.to_uint8(images).numpy()
+                if _is_infogan(self.model):
+                    _, _, blank, cols = self.info_layout(self.num_samples or 64)
+                    uint8[blank] = 127  # the rows between the blocks
+                grid = image_grid(uint8, self.min_pixels, cols)
             tf.io.write_file(path, tf.io.encode_png(grid))
             if self._writer is not None:
                 with self._writer.as_default():
@@ -187,6 +202,15 @@ def image_grid(images, min_pixels=64, cols=None):
         r, col = divmod(i, cols)
         grid[1 + r * h:(r + 1) * h, 1 + col * w:(col + 1) * w] = image
     return grid
+
+
+def translation_grid(rows, min_pixels=64):
+    """One uint8 image of a translation model's rows (`[(name, images in [-1, 1]), ...]`, e.g. inputs,
+    outputs, targets), one row each; grey rows become RGB when others are in colour."""
+    images = [data_lib.to_uint8(images).numpy() for _, images in rows]
+    channels = max(x.shape[-1] for x in images)
+    images = [np.repeat(x, channels, axis=-1) if x.shape[-1] == 1 else x for x in images]
+    return image_grid(np.concatenate(images), min_pixels, cols=len(images[0]))
 
 
 def plot_points_2d(samples, real=None, step=None, labels=None):

@@ -1,8 +1,5 @@
 """The GAN model: one `keras.Model` whose `train_step` serves every loss, penalty and trick."""
 
-import contextlib
-import warnings
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -10,7 +7,8 @@ import tensorflow as tf
 from tfgan import checks
 from tfgan import distribute as distribute_lib
 from tfgan import losses as losses_lib
-from tfgan.models.hooks import TrainingHook
+from tfgan.models.base import (AdversarialModel, check_network, first_line, float32, grad_norm, keras_reducible,
+                               mean_logs, per_example_mean, regularization_loss, replicas)
 
 NOISE_DISTRIBUTIONS = ("normal", "uniform")
 # Errors Keras raises when a network is called on inputs it cannot take.
@@ -18,7 +16,7 @@ _CALL_ERRORS = (ValueError, TypeError, tf.errors.InvalidArgumentError)
 
 
 @keras.saving.register_keras_serializable(package="tfgan")
-class GAN(keras.Model):
+class GAN(AdversarialModel):
     """A generative adversarial network trained with `compile` / `fit`.
 
     One training step is Algorithm 1 of Goodfellow et al. 2014: `d_steps` discriminator updates,
@@ -76,9 +74,8 @@ class GAN(keras.Model):
                  d_steps=1, g_steps=1, noise="normal", seed=None, d_constraint=None, concat_real_fake=False,
                  pack=1, **kwargs):
         super().__init__(**kwargs)
-        for name, net in (("generator", generator), ("discriminator", discriminator)):
-            if not isinstance(net, keras.layers.Layer):
-                raise ValueError(f"`{name}` must be a Keras model or layer. Received: `{name}={net!r}`.")
+        check_network("generator", generator)
+        check_network("discriminator", discriminator)
         self.latent_dim = checks.positive_int("latent_dim", latent_dim)
         self.d_steps = checks.positive_int("d_steps", d_steps)
         self.g_steps = checks.positive_int("g_steps", g_steps)
@@ -99,29 +96,11 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
         # Also a (non-trainable) weight of the model, so that `.keras` files carry the noise state.
         self.noise_state = self.seed_generator.state
-        self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step")
-        self.generator_ema = None  # a GeneratorEMA sets itself here; samples and exports then use it
-        self._hooks = ()
-        self._extra_state = _StateRegistry()
-        # Steps whose updates were skipped for a non-finite loss or gradient: in all (checkpointed),
-        # in a row now, and whether the current step skipped one (see `_apply`).
-        self.nan_steps = keras.Variable(0, dtype="int64", trainable=False, name="nan_steps",
-                                        aggregation="only_first_replica")
-        self.nan_streak = keras.Variable(0, dtype="int64", trainable=False, name="nan_streak",
-                                         aggregation="only_first_replica")
-        self._step_skipped = keras.Variable(0, dtype="int64", trainable=False, name="step_skipped",
-                                            aggregation="only_first_replica")
-        self.track_state("nan_steps", self.nan_steps)
         if self.adversarial_loss.regularizer is not None:  # LeCam's anchors
             self.track_state(self.adversarial_loss.regularizer.log_name, self.adversarial_loss.regularizer.build())
         # A penalty's own random draws (WGAN-GP's mixing weights) continue where they were on resume.
         if getattr(self.penalty, "seed_generator", None) is not None:
             self.track_state("penalty_seed", self.penalty.seed_generator.state)
-        # Range of the first batch of images `fit` sees; `fit` warns once when it is outside [-1, 1].
-        self.data_range = keras.Variable([0.0, 0.0], trainable=False, name="data_range",
-                                         aggregation="only_first_replica")
-        self.data_range_seen = keras.Variable(False, dtype="bool", trainable=False, name="data_range_seen",
-                                              aggregation="only_first_replica")
         # Held-out losses, averaged over the batches of `evaluate`.
         self.evaluation_trackers = {name: keras.metrics.Mean(name=name)
                                     for name in ("d_loss", "g_loss", "d_real", "d_fake")}
@@ -143,14 +122,14 @@ class GAN(keras.Model):
             fake = self.generate(tf.zeros([count, self.latent_dim]), labels)
         except _CALL_ERRORS as error:
             raise ValueError(f"`generator` cannot take noise of width `latent_dim={self.latent_dim}`: "
-                             f"{_first_line(error)}") from None
+                             f"{first_line(error)}") from None
         packed = self.pack_samples(tf.cast(fake, tf.float32))
         try:
             outputs = self.discriminate(packed, labels if self.pack == 1 else None)
         except _CALL_ERRORS as error:
             what = f"packs of {self.pack} samples" if self.pack > 1 else "samples"
             raise ValueError(f"`discriminator` cannot score the generator's {what}, of shape "
-                             f"{tuple(packed.shape[1:])}: {_first_line(error)}") from None
+                             f"{tuple(packed.shape[1:])}: {first_line(error)}") from None
         self.check_discriminator_output(outputs)
 
     def probe_labels(self, count):
@@ -173,67 +152,17 @@ class GAN(keras.Model):
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Gives each network its own optimizer; `kwargs` (`jit_compile`, `steps_per_execution`, ...)
-        go to `keras.Model.compile`."""
-        for name, opt in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
-            if not isinstance(opt, keras.optimizers.Optimizer):
-                raise ValueError(f"`{name}` must be a keras.optimizers.Optimizer. Received: `{name}={opt!r}`.")
-        if d_optimizer is g_optimizer:
-            raise ValueError("`d_optimizer` and `g_optimizer` must be two optimizer objects, not the same one.")
-        super().compile(optimizer=None, **kwargs)
-        # An overridden compile gets no automatic loss scaling: under a mixed_float16 policy each
-        # optimizer is wrapped here, and the steps scale each loss with `optimizer.scale_loss`.
-        self.d_optimizer = _loss_scaled(d_optimizer, self.discriminator, "d_loss_scale_optimizer")
-        self.g_optimizer = _loss_scaled(g_optimizer, self.generator, "g_loss_scale_optimizer")
+        go to `keras.Model.compile`. A `d_constraint` is set on every trainable D variable here."""
+        super().compile(d_optimizer, g_optimizer, **kwargs)
         if self.d_constraint is not None:
             # Keras optimizers assign `constraint(variable)` after each update of a variable.
             for variable in self.discriminator.trainable_variables:
                 variable.constraint = self.d_constraint
-        # Built now, inside the strategy scope compile runs in, so that fit under a
-        # MirroredStrategy does not create slots in a replica context.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-        # Built before fit: under a strategy fit would otherwise build the model by calling it on a
-        # batch of real data, which is not G's input.
-        if not self.built:
-            self.build()
-
-    def build(self, input_shape=None):
-        self.built = True
-
-    def add_hook(self, hook):
-        """Installs a `TrainingHook`; the next `fit` traces a step that calls it."""
-        if not isinstance(hook, TrainingHook):
-            raise ValueError(f"`hook` must be a tfgan.models.TrainingHook. Received: `hook={hook!r}`.")
-        if hook not in self._hooks:
-            self._hooks = self._hooks + (hook,)
-            self._retrace()
-
-    def remove_hook(self, hook):
-        if hook in self._hooks:
-            self._hooks = tuple(h for h in self._hooks if h is not hook)
-            self._retrace()
-
-    @property
-    def hooks(self):
-        return self._hooks
-
-    def _retrace(self):
-        if getattr(self, "train_function", None) is not None:
-            self.make_train_function(force=True)
-
-    def track_state(self, name, trackable):
-        """Adds a trackable (a trick's variables) to the state that `training_state` returns."""
-        self._extra_state.items[name] = trackable
 
     def training_state(self):
         """Everything a checkpoint needs to resume training exactly, as a dict of trackables."""
-        state = dict(generator=self.generator, discriminator=self.discriminator, step=self.step_counter,
-                     noise_seed=self.seed_generator.state)
-        for name in ("d_optimizer", "g_optimizer"):
-            if getattr(self, name, None) is not None:
-                state[name] = getattr(self, name)
-        state.update(self._extra_state.items)
-        return state
+        return dict(generator=self.generator, discriminator=self.discriminator, noise_seed=self.seed_generator.state,
+                    **super().training_state())
 
     # ---------------------------------------------------------------- networks
 
@@ -310,24 +239,6 @@ class GAN(keras.Model):
 
     # ---------------------------------------------------------------- sampling and export
 
-    @contextlib.contextmanager
-    def sampling_weights(self):
-        """Within the block the generator holds the weights samples are drawn with: its own, or
-        the moving average of a `GeneratorEMA` (put back on exit). Samples, evaluation, the training
-        monitor and the export all draw inside it."""
-        ema = self.generator_ema
-        if ema is None or ema.state is None:
-            yield self.generator
-            return
-        backup = [w.numpy() for w in self.generator.weights]
-        for weight, average in zip(self.generator.weights, ema.weights):
-            weight.assign(average)
-        try:
-            yield self.generator
-        finally:
-            for weight, value in zip(self.generator.weights, backup):
-                weight.assign(value)
-
     def sample(self, z, labels=None, batch_size=500):
         """The generator's samples for noise `z` (and `labels` for conditional models, InfoGAN's codes:
         arrays or a tuple of arrays, one row per z) as numpy, drawn with the sampling weights
@@ -340,15 +251,6 @@ class GAN(keras.Model):
             return np.concatenate([np.asarray(self.generate(z[i:i + batch_size], rows(i), training=False))
                                    for i in range(0, len(z), batch_size)])
 
-    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
-        """Exports the generator's serving SavedModel (`tfgan.export.export_generator`): signatures
-        `serving_default` and `sample`, loadable without tfgan."""
-        from tfgan import export as export_lib  # export imports data, not models: no circle
-
-        if format != "tf_saved_model":
-            raise ValueError(f"`format` must be 'tf_saved_model' for a GAN. Received: `format={format!r}`.")
-        return export_lib.export_generator(self, filepath)
-
     # ---------------------------------------------------------------- training
 
     def unpack(self, data):
@@ -357,18 +259,11 @@ class GAN(keras.Model):
             return data[0], None
         return data, None
 
-    def fit(self, *args, **kwargs):
-        """`keras.Model.fit`, warning once when the images it trains on lie outside [-1, 1]."""
-        callbacks = list(kwargs.pop("callbacks", None) or [])
-        if not any(isinstance(c, _DataRangeWarning) for c in callbacks):
-            callbacks.insert(0, _DataRangeWarning())
-        return super().fit(*args, callbacks=callbacks, **kwargs)
-
     def train_step(self, data):
         real, labels = self.unpack(data)
-        self._observe_data_range(real)
+        self.observe_data_range(real)
         step = tf.convert_to_tensor(self.step_counter)
-        forward_state = self._begin_guarded_step()
+        forward_state = self.begin_guarded_step()
         for hook in self._hooks:
             hook.begin_step(step)
         minibatches = self._split(real, labels)
@@ -381,12 +276,12 @@ class GAN(keras.Model):
         for hook in self._hooks:
             hook.end_step(step)
         self.step_counter.assign_add(1)
-        logs = _mean_logs(d_logs)
-        logs.update(_mean_logs(g_logs))
+        logs = mean_logs(d_logs)
+        logs.update(mean_logs(g_logs))
         for hook in self._hooks:
             logs.update(hook.step_logs(step))
-        logs.update(self._end_guarded_step(forward_state))
-        return _keras_reducible(logs)
+        logs.update(self.end_guarded_step(forward_state))
+        return keras_reducible(logs)
 
     def _split(self, real, labels):
         """Splits the step's batch into `d_steps` minibatches, one per D update."""
@@ -416,7 +311,7 @@ class GAN(keras.Model):
         batch_size = tf.shape(real)[0]
         z = self.sample_noise(batch_size)
         fake_labels = self.sample_labels(batch_size)
-        fake = _float32(self.generate(z, fake_labels, training=True))
+        fake = float32(self.generate(z, fake_labels, training=True))
         _check_sample_shapes(real, fake)
         real_in, fake_in = real, fake
         for hook in self._hooks:
@@ -434,7 +329,7 @@ class GAN(keras.Model):
             else:
                 real_out = self.discriminate(real_in, real_labels, training=True)
                 fake_out = self.discriminate(fake_in, fake_labels, training=True)
-            real_out, fake_out = _float32(real_out), _float32(fake_out)
+            real_out, fake_out = float32(real_out), float32(fake_out)
             real_logits = self.adversarial_logits(real_out)
             fake_logits = self.adversarial_logits(fake_out)
             per_example = self.adversarial_loss.d_loss(
@@ -442,50 +337,50 @@ class GAN(keras.Model):
             aux = self.auxiliary_d_loss(real_out, fake_out, real_labels, fake_labels)
             if aux is not None:
                 per_example = per_example + aux
-            d_loss = self._average(per_example)
+            d_loss = self.average(per_example)
             total = d_loss
             loss_regularization = self.adversarial_loss.d_regularization(real_logits, fake_logits)  # LeCam
             if loss_regularization is not None:
-                loss_regularization = self._average(loss_regularization)
+                loss_regularization = self.average(loss_regularization)
                 total = total + loss_regularization
             if self.penalty is not None:
-                penalty = self._average(self.penalty(
+                penalty = self.average(self.penalty(
                     self._critic(real_labels), real_in, fake_in, step=step, fake_critic=self._critic(fake_labels)))
                 total = total + penalty
-            regularization = _regularization(self.discriminator)
+            regularization = regularization_loss(self.discriminator)
             if regularization is not None:
                 total = total + regularization
             scaled = self.d_optimizer.scale_loss(total)  # unchanged unless loss-scaled (float16)
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, variables)
-        d_grad_norm = _grad_norm(self.d_optimizer, grads)
-        self._apply(self.d_optimizer, grads, variables, total, d_grad_norm)
+        d_grad_norm = grad_norm(self.d_optimizer, grads)
+        self.apply_update(self.d_optimizer, grads, variables, total, d_grad_norm)
         for hook in self._hooks:
             hook.discriminator_outputs(real_logits, fake_logits, step)
 
         logs = {"d_loss": d_loss,
-                "d_real": self._average(_per_example_mean(self.adversarial_loss.d_output(real_logits))),
-                "d_fake": self._average(_per_example_mean(self.adversarial_loss.d_output(fake_logits)))}
+                "d_real": self.average(per_example_mean(self.adversarial_loss.d_output(real_logits))),
+                "d_fake": self.average(per_example_mean(self.adversarial_loss.d_output(fake_logits)))}
         if loss_regularization is not None:
             logs[self.adversarial_loss.regularizer.log_name] = loss_regularization
         if self.penalty is not None:
             logs["penalty"] = penalty
             for name, values in getattr(self.penalty, "last_logs", {}).items():
-                logs[name] = self._average(values)
+                logs[name] = self.average(values)
         if regularization is not None:
-            logs["d_reg_loss"] = regularization * _replicas()
+            logs["d_reg_loss"] = regularization * replicas()
         if self.adversarial_loss.estimates_wasserstein:
             logs["wasserstein_estimate"] = logs["d_real"] - logs["d_fake"]
         extra = self.discriminator_metrics(real_out, fake_out, real_labels, fake_labels)
-        logs.update({k: self._average(v) for k, v in extra.items()})
-        logs = {k: self._log_value(v) for k, v in logs.items()}
+        logs.update({k: self.average(v) for k, v in extra.items()})
+        logs = {k: self.log_value(v) for k, v in logs.items()}
         # Each replica holds a share of the gradient; the mean of their norms is what is cheap to log.
-        logs["d_grad_norm"] = self._log_value(d_grad_norm, tf.distribute.ReduceOp.MEAN)
+        logs["d_grad_norm"] = self.log_value(d_grad_norm, tf.distribute.ReduceOp.MEAN)
         return logs
 
     def _critic(self, labels):
         """D's real/fake logits as a function of its input alone, for the penalties."""
-        return lambda x: self.adversarial_logits(_float32(self.discriminate(x, labels, training=True)))
+        return lambda x: self.adversarial_logits(float32(self.discriminate(x, labels, training=True)))
 
     def _discriminate_together(self, real, fake, real_labels, fake_labels):
         """D's outputs for real and fake from one call on the two batches stacked."""
@@ -499,15 +394,15 @@ class GAN(keras.Model):
         z = self.sample_noise(batch_size)
         fake_labels = self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
-            fake = _float32(self.generate(z, fake_labels, training=True))
+            fake = float32(self.generate(z, fake_labels, training=True))
             fake_in = fake
             for hook in self._hooks:
                 fake_in = hook.generator_inputs(fake_in, step)
-            fake_out = _float32(self.discriminate(self.pack_samples(fake_in), fake_labels, training=True))
+            fake_out = float32(self.discriminate(self.pack_samples(fake_in), fake_labels, training=True))
             real_logits = None
             if self.adversarial_loss.generator_needs_real:
                 real_logits = self.adversarial_logits(
-                    _float32(self.discriminate(self.pack_samples(real), real_labels, training=True)))
+                    float32(self.discriminate(self.pack_samples(real), real_labels, training=True)))
             fake_logits = self.adversarial_logits(fake_out)
             per_example = self.adversarial_loss.g_loss(fake_logits, real_logits)
             for hook in self._hooks:
@@ -515,98 +410,30 @@ class GAN(keras.Model):
             aux = self.auxiliary_g_loss(fake_out, fake_labels)
             if aux is not None:
                 per_example = per_example + aux
-            g_loss = self._average(per_example)
+            g_loss = self.average(per_example)
             total = g_loss
-            regularization = _regularization(self.generator)
+            regularization = regularization_loss(self.generator)
             if regularization is not None:
                 total = total + regularization
             scaled = self.g_optimizer.scale_loss(total)
         variables = self.generator.trainable_variables
         grads = tape.gradient(scaled, variables)
-        g_grad_norm = _grad_norm(self.g_optimizer, grads)
-        self._apply(self.g_optimizer, grads, variables, total, g_grad_norm, enabled)
-        logs = {"g_loss": self._log_value(g_loss),
-                "g_grad_norm": self._log_value(g_grad_norm, tf.distribute.ReduceOp.MEAN)}
+        g_grad_norm = grad_norm(self.g_optimizer, grads)
+        self.apply_update(self.g_optimizer, grads, variables, total, g_grad_norm, enabled)
+        logs = {"g_loss": self.log_value(g_loss),
+                "g_grad_norm": self.log_value(g_grad_norm, tf.distribute.ReduceOp.MEAN)}
         if regularization is not None:
-            logs["g_reg_loss"] = self._log_value(regularization * _replicas())
+            logs["g_reg_loss"] = self.log_value(regularization * replicas())
         return logs
-
-    def _apply(self, optimizer, grads, variables, loss, grad_norm, enabled=None):
-        """Applies `grads` unless `loss` or a gradient is not finite on some replica, or `enabled`
-        (a bool tensor, e.g. a D-steps schedule) says no.
-
-        The skip is a `tf.cond` around `apply_gradients`, so a skipped update leaves the weights and
-        the optimizer's whole state (iterations, Adam's moments) as they were, where zeroed gradients
-        would still move the moments. A non-finite step is then counted in `nan_steps`. The gradients
-        are checked through their global norm (logged anyway), which is NaN or inf when any of them
-        is, and also when their squared norm overflows float32.
-        """
-        finite = tf.math.is_finite(loss)
-        # A loss-scaled optimizer sees its own overflowing gradients, to skip them and lower its scale.
-        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            finite = tf.logical_and(finite, tf.math.is_finite(grad_norm))
-        # All replicas must take the same branch: apply_gradients all-reduces inside it.
-        bad = self._log_value(1.0 - tf.cast(finite, tf.float32))
-        finite = tf.equal(bad, 0.0)
-        apply = finite if enabled is None else tf.logical_and(finite, enabled)
-
-        def update(grads):
-            optimizer.apply_gradients(list(zip(grads, variables)))
-
-        if tf.__internal__.distribute.strategy_supports_no_merge_call():
-            tf.cond(apply, lambda: update(grads), lambda: None)
-        else:
-            # A strategy that syncs through merge_call (MirroredStrategy) cannot have it in a cond
-            # branch in replica context; the cond goes in cross-replica context, as in Keras's
-            # LossScaleOptimizer.
-            def cross_replica(distribution, apply, grads):
-                def apply_all():
-                    distribution.extended.call_for_each_replica(update, args=(grads,))
-
-                tf.cond(distribution.experimental_local_results(apply)[0], apply_all, lambda: None)
-
-            tf.distribute.get_replica_context().merge_call(cross_replica, args=(apply, grads))
-        self._step_skipped.assign(tf.maximum(self._step_skipped, 1 - tf.cast(finite, tf.int64)))
-
-    def _begin_guarded_step(self):
-        """Copies what the forward pass changes besides the weights (BatchNorm statistics, spectral
-        norm's power-iteration vectors), for `_end_guarded_step` to put back after a skipped step."""
-        self._step_skipped.assign(0)
-        variables = self.generator.non_trainable_variables + self.discriminator.non_trainable_variables
-        return [(v, tf.identity(v)) for v in variables if "float" in str(v.dtype)]
-
-    def _end_guarded_step(self, forward_state):
-        """Restores the forward state after a step with a skipped update and counts the step."""
-        skipped = tf.convert_to_tensor(self._step_skipped)
-        # Assigned every step (unchanged when nothing was skipped): an assign inside a cond branch
-        # cannot sync mirrored variables.
-        for variable, value in forward_state:
-            variable.assign(tf.where(skipped > 0, value, variable))
-        self.nan_steps.assign_add(skipped)
-        self.nan_streak.assign((self.nan_streak + skipped) * skipped)
-        return {"nan_steps": tf.cast(self.nan_steps, tf.float32)}
-
-    def _observe_data_range(self, real):
-        """Records the range of the first image batch; later steps only copy the recorded one."""
-        if real.shape.rank is None or real.shape.rank < 4:
-            return  # vectors (toy1d, ring, grid) have no fixed range
-
-        def first_range():
-            x = tf.cast(real, tf.float32)
-            return tf.stack([tf.reduce_min(x), tf.reduce_max(x)])
-
-        seen = tf.convert_to_tensor(self.data_range_seen)
-        self.data_range.assign(tf.cond(seen, lambda: tf.convert_to_tensor(self.data_range), first_range))
-        self.data_range_seen.assign(True)
 
     def test_step(self, data):
         """The losses on held-out data, with no update: `evaluate` averages them over its batches."""
         real, labels = self.unpack(data)
         batch_size = tf.shape(real)[0]
         fake_labels = self.sample_labels(batch_size)
-        fake = _float32(self.generate(self.sample_noise(batch_size), fake_labels))
-        real_out = _float32(self.discriminate(self.pack_samples(real), labels))
-        fake_out = _float32(self.discriminate(self.pack_samples(fake), fake_labels))
+        fake = float32(self.generate(self.sample_noise(batch_size), fake_labels))
+        real_out = float32(self.discriminate(self.pack_samples(real), labels))
+        fake_out = float32(self.discriminate(self.pack_samples(fake), fake_labels))
         real_logits, fake_logits = self.adversarial_logits(real_out), self.adversarial_logits(fake_out)
         scored = tf.shape(real_logits)[0]
         d_loss = self.adversarial_loss.d_loss(real_logits, fake_logits, _match(tf.ones([scored]), real_logits),
@@ -616,29 +443,11 @@ class GAN(keras.Model):
         g_aux = self.auxiliary_g_loss(fake_out, fake_labels)
         values = {"d_loss": d_loss if aux is None else d_loss + aux,
                   "g_loss": g_loss if g_aux is None else g_loss + g_aux,
-                  "d_real": _per_example_mean(self.adversarial_loss.d_output(real_logits)),
-                  "d_fake": _per_example_mean(self.adversarial_loss.d_output(fake_logits))}
+                  "d_real": per_example_mean(self.adversarial_loss.d_output(real_logits)),
+                  "d_fake": per_example_mean(self.adversarial_loss.d_output(fake_logits))}
         for name, tracker in self.evaluation_trackers.items():
             tracker.update_state(values[name])
         return {name: tracker.result() for name, tracker in self.evaluation_trackers.items()}
-
-    def _average(self, per_example):
-        """Mean over the GLOBAL batch: each replica divides its sum by the global batch size, so
-        the gradients the optimizer sums across replicas equal a 1-replica step's."""
-        per_example = tf.cast(per_example, tf.float32)
-        replicas = _replicas()
-        if replicas == 1:
-            return tf.reduce_mean(per_example)
-        global_batch = tf.cast(tf.shape(per_example)[0] * replicas, tf.float32)
-        return tf.reduce_sum(per_example) / global_batch
-
-    def _log_value(self, value, reduce_op=tf.distribute.ReduceOp.SUM):
-        """A logged number equal on every replica: by default the sum of the replicas' global-batch
-        shares, i.e. the global-batch value."""
-        context = tf.distribute.get_replica_context()
-        if context is None or context.num_replicas_in_sync == 1:
-            return value
-        return context.all_reduce(reduce_op, value)
 
     # ---------------------------------------------------------------- saving
 
@@ -662,23 +471,6 @@ class GAN(keras.Model):
         )
         return config
 
-    def get_compile_config(self):
-        """Both optimizers, so that `keras.models.load_model` compiles the GAN as it was saved (the
-        `.keras` file then restores their slots and iterations too)."""
-        config = super().get_compile_config()
-        if config is None or getattr(self, "d_optimizer", None) is None:
-            return config
-        config = {k: v for k, v in config.items() if k != "optimizer"}
-        config.update(d_optimizer=keras.saving.serialize_keras_object(self.d_optimizer),
-                      g_optimizer=keras.saving.serialize_keras_object(self.g_optimizer))
-        return config
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        optimizers = {name: keras.saving.deserialize_keras_object(config.pop(name))
-                      for name in ("d_optimizer", "g_optimizer")}
-        self.compile(**optimizers, **config)
-
     @classmethod
     def from_config(cls, config):
         config = dict(config)
@@ -688,62 +480,12 @@ class GAN(keras.Model):
         return cls(**config)
 
 
-class _DataRangeWarning(keras.callbacks.Callback):
-    """Warns once, after the first batch, when images given to `GAN.fit` lie outside [-1, 1].
-
-    The range is computed in the graph on the first batch only (`GAN._observe_data_range`; later
-    steps copy two scalars), so the data are not read twice (peeking at a shuffled pipeline would
-    fill its shuffle buffer), and this callback reads the result once.
-    """
-
-    def on_train_begin(self, logs=None):
-        self._pending = not bool(self.model.data_range_seen.numpy())
-
-    def on_train_batch_end(self, batch, logs=None):
-        if not self._pending:
-            return
-        self._pending = False
-        low, high = (float(v) for v in self.model.data_range.numpy())
-        if bool(self.model.data_range_seen.numpy()) and (low < -1.0 - 1e-3 or high > 1.0 + 1e-3):
-            warnings.warn(f"The images given to fit lie in [{low:g}, {high:g}], outside the [-1, 1] of a tanh "
-                          f"generator; scale them, e.g. x / 127.5 - 1 for uint8 pixels.", stacklevel=2)
-
-
-class _StateRegistry:
-    """The tricks' state a checkpoint saves with the model. A plain holder, so that Keras does not
-    track it as the model's own weights (tricks add state after the model is built)."""
-
-    def __init__(self):
-        self.items = {}
-
-
-def _replicas():
-    return tf.distribute.get_strategy().num_replicas_in_sync
-
-
 def _input_width(network):
     """The last dimension of a functional network's first input (the noise), or None when unknown."""
     inputs = getattr(network, "inputs", None)
     if not inputs or not inputs[0].shape:
         return None
     return inputs[0].shape[-1]
-
-
-def _first_line(error):
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def _regularization(network):
-    """The network's regularization losses (`kernel_regularizer`, `add_loss`), a global-batch share
-    on each replica (their gradients are summed over replicas), or None when it has none."""
-    if not network.losses:
-        return None
-    return tf.add_n([tf.cast(loss, tf.float32) for loss in network.losses]) / _replicas()
-
-
-def _per_example_mean(values):
-    values = tf.convert_to_tensor(values)
-    return tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
 
 
 def _match(targets, logits):
@@ -756,39 +498,3 @@ def _check_sample_shapes(real, fake):
     if real.shape[1:] != fake.shape[1:]:
         raise ValueError(f"The generator makes samples of shape {tuple(fake.shape[1:])} but the data has "
                          f"shape {tuple(real.shape[1:])}; build the generator for the data's shape.")
-
-
-def _float32(outputs):
-    """Network outputs in float32, so that losses and penalties are computed in float32 under a
-    mixed-precision policy (a float16 log-sigmoid or squared norm under- / overflows)."""
-    return tf.nest.map_structure(lambda t: tf.cast(t, tf.float32) if t.dtype.is_floating else t, outputs)
-
-
-def _loss_scaled(optimizer, network, name):
-    if network.dtype_policy.name != "mixed_float16" or isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer
-    return keras.optimizers.LossScaleOptimizer(optimizer, name=name)
-
-
-def _grad_norm(optimizer, grads):
-    """The norm of the gradients of the unscaled loss."""
-    norm = tf.linalg.global_norm(grads)
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        norm = norm / tf.cast(optimizer.dynamic_scale, norm.dtype)
-    return norm
-
-
-def _keras_reducible(logs):
-    """Keras 3 reduces a step's logs under a multi-worker strategy with `strategy.reduce(MEAN, v, axis=0)`,
-    which fails on scalars (tensorflow/tensorflow#72388); there the logs, already equal on every
-    replica, get a leading axis of 1 that this reduction removes."""
-    extended = tf.distribute.get_strategy().extended
-    if not getattr(extended, "_in_multi_worker_mode", lambda: False)():
-        return logs
-    return {k: tf.reshape(v, [1]) for k, v in logs.items()}
-
-
-def _mean_logs(logs_list):
-    """Averages the logs of several updates (all D steps are reported, not just the last)."""
-    keys = logs_list[0].keys()
-    return {k: tf.add_n([logs[k] for logs in logs_list]) / len(logs_list) for k in keys}

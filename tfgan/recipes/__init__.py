@@ -19,8 +19,9 @@ model = tfgan.recipes.train(recipe, "runs/nsgan_ring_s3")
 ```
 """
 
-from tfgan.recipes.config import (ADA_AUGMENTATIONS, AUGMENTATIONS, D_CONDITIONING, DOWNSAMPLING, FAKE_LABELS, G_CONDITIONING,  # noqa: F401
-                                  LOSSES, MINIBATCH, MODELS, NOISES, PENALTIES, STRATEGIES, UPSAMPLING, Recipe,
+from tfgan.recipes.config import (ADA_AUGMENTATIONS, AUGMENTATIONS, D_CONDITIONING, DOWNSAMPLING, FAKE_LABELS,  # noqa: F401
+                                  G_CONDITIONING, LOSSES, MINIBATCH, MODELS, NOISES, NORMS, PENALTIES, STRATEGIES,
+                                  TRANSLATION_MODELS, UPSAMPLING, Recipe,
                                   RecipeError, check, define_flags, defaults, expand_flagfiles, field_names,
                                   from_flags, load, parse_d_steps_schedule, recipe_path, run_settings, to_flags)
 

@@ -15,11 +15,14 @@ RECIPES_DIR = os.path.join(ROOT, "flags")
 
 # Allowed values (the library's own tables, written out here so that a recipe is checked without
 # importing TensorFlow; tests/test_recipes.py checks they agree with the library).
-MODELS = ("gan", "cgan", "acgan", "infogan")
+MODELS = ("gan", "cgan", "acgan", "infogan", "pix2pix", "cyclegan")
+TRANSLATION_MODELS = ("pix2pix", "cyclegan")
 LOSSES = ("hinge", "jensen_shannon", "kl", "least_squares", "minimax", "non_saturating", "pearson",
           "relativistic_average", "relativistic_average_hinge", "relativistic_average_least_squares",
           "reverse_kl", "squared_hellinger", "wasserstein")
-ARCHITECTURES = ("auto", "mlp", "dcgan", "sngan", "toy_shift")
+ARCHITECTURES = ("auto", "mlp", "dcgan", "sngan", "toy_shift", "unet", "resnet", "linear")
+TRANSLATION_ARCHITECTURES = ("auto", "unet", "resnet", "mlp", "linear")
+NORMS = ("batch", "instance", "none")
 NOISES = ("normal", "uniform")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "linear")
@@ -49,7 +52,12 @@ class Recipe:
     """Every setting of a training job. Field names are `tools/train.py`'s flags."""
 
     # --- data
-    dataset: str = _setting("digits", "toy1d, ring, grid, digits, tfds:NAME[:SPLIT] or folder:PATH.")
+    dataset: str = _setting("digits", "toy1d, ring, grid, digits, stacked_digits, tfds:NAME[:SPLIT] or folder:PATH; "
+                                      "for pix2pix / cyclegan: digits_rot90 or pairs:folder:PATH (A and B side by "
+                                      "side in each image), or domain A's images with --dataset_b.")
+    dataset_b: typing.Optional[str] = _setting(None, "cyclegan: domain B's images (e.g. folder:PATH) when --dataset "
+                                                     "holds domain A's alone; unset for paired data, whose halves "
+                                                     "cyclegan reads unpaired.")
     data_dir: typing.Optional[str] = _setting(None, "tensorflow-datasets data directory (for tfds: data sets).",
                                               run=True)
     max_examples: int = _setting(0, "Train on the first N examples of the data set only (0: all of them).")
@@ -60,10 +68,15 @@ class Recipe:
     # --- model
     model: str = _setting("gan", "gan: unconditional; cgan: G and D see the class (Mirza & Osindero); "
                                  "acgan: D also classifies (Odena et al.); infogan: G also takes latent codes that "
-                                 "a Q head on D recovers (Chen et al.; unlabelled data).", choices=MODELS)
+                                 "a Q head on D recovers (Chen et al.; unlabelled data); pix2pix: paired "
+                                 "image-to-image translation (Isola et al.); cyclegan: unpaired translation (Zhu et "
+                                 "al.).", choices=MODELS)
     loss: str = _setting("non_saturating", "Adversarial loss (tfgan.losses.LOSSES).", choices=LOSSES)
-    architecture: str = _setting("auto", "Networks: auto picks mlp for vectors and dcgan for images; mlp also "
-                                         "takes images; sngan is the SNGAN ResNet (images).", choices=ARCHITECTURES)
+    architecture: str = _setting("auto", "Networks: auto picks mlp for vectors and dcgan for images (for pix2pix the "
+                                         "U-Net, for cyclegan the ResNet generator, with PatchGAN discriminators); "
+                                         "mlp also takes images (and for pix2pix / cyclegan is tfgan.nets.mlp_translator); "
+                                         "sngan is the SNGAN ResNet (images); unet / resnet / linear (mlp_translator "
+                                         "without hidden layers) choose the translation generator.", choices=ARCHITECTURES)
     latent_dim: int = _setting(64, "Size of the noise vector z.")
     noise: str = _setting("normal", "Distribution of z.", choices=NOISES)
     g_hidden: typing.Tuple[int, ...] = _setting((128, 128), "Hidden units of the MLP generator.")
@@ -80,6 +93,17 @@ class Recipe:
     fake_labels: str = _setting("uniform", "Classes asked of the generator: uniform, or with the data's label "
                                            "frequencies.", choices=FAKE_LABELS)
     aux_weight: float = _setting(1.0, "acgan: weight of the class cross-entropy terms.")
+    l1_weight: float = _setting(100.0, "pix2pix: weight of the L1 distance to the target (lambda, Isola et al.).")
+    cycle_weight: float = _setting(10.0, "cyclegan: weight of the cycle-consistency terms (lambda, Zhu et al.).")
+    identity_weight: float = _setting(0.5, "cyclegan: weight of the identity terms, relative to --cycle_weight "
+                                           "(0: off).")
+    distance_weight: float = _setting(0.0, "cyclegan: weight of the DistanceGAN term (Benaim & Wolf 2017), which "
+                                           "keeps the distances between a batch's images through each translation "
+                                           "(0: off).")
+    resnet_blocks: int = _setting(0, "Residual blocks of the resnet translation generator (0: 6, or 9 from 256x256).")
+    translation_norm: str = _setting("auto", "Normalization in the translation nets: auto (batch for pix2pix, "
+                                             "instance for cyclegan, as the papers), batch, instance or none.",
+                                     choices=("auto",) + NORMS)
     fake_class: bool = _setting(False, "acgan: read D's C+1 outputs as C classes plus a 'fake' class.")
     categorical_codes: typing.Tuple[int, ...] = _setting((10,), "infogan: values of each categorical code, e.g. 10 "
                                                                 "or 10,2 (empty: none).")
@@ -172,7 +196,8 @@ class Recipe:
                                                    "(linear), halved every --instance_noise_steps (exponential), or "
                                                    "constant.", choices=DECAYS)
     instance_noise_steps: int = _setting(0, "See --instance_noise_decay (0: --train_steps).")
-    replay_size: int = _setting(0, "Experience replay: fakes kept in the pool (0: off).")
+    replay_size: int = _setting(0, "Experience replay: fakes kept in the pool (0: off); for cyclegan the pool of "
+                                   "past fakes per domain (the paper's 50).")
     replay_prob: float = _setting(0.5, "Experience replay: probability a fake is swapped for a pooled one.")
     swap_every: int = _setting(0, "Checkpoint swap: steps between swaps to an older G (0: off).")
     swap_steps: int = _setting(5, "Checkpoint swap: steps a swap lasts.")
@@ -260,7 +285,7 @@ POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps"
             "penalty_every", "swap_steps", "ada_interval", "ada_adjust_images", "top_k_decay_steps")
 NON_NEGATIVE = ("max_examples", "image_size", "channels", "seed", "max_nan_steps", "steps_per_execution", "lr_decay_steps",
                 "eval_every", "label_decay_steps", "instance_noise_steps", "replay_size", "swap_every", "ema_start",
-                "d_fourier_features", "continuous_codes", "q_units")
+                "d_fourier_features", "continuous_codes", "q_units", "resnet_blocks")
 
 
 def check(recipe):
@@ -279,7 +304,8 @@ def check(recipe):
         if getattr(recipe, name) < 0:
             _fail(name, getattr(recipe, name), "must be a non-negative integer.")
     for name in ("d_lr", "g_lr", "penalty_weight", "penalty_target", "clip", "instance_noise", "aux_weight",
-                 "info_weight", "continuous_weight", "lecam"):
+                 "info_weight", "continuous_weight", "lecam", "l1_weight", "cycle_weight", "identity_weight",
+                 "distance_weight"):
         if getattr(recipe, name) < 0:
             _fail(name, getattr(recipe, name), "must be >= 0.")
     for name in ("d_beta1", "g_beta1", "d_beta2", "g_beta2", "g_dropout", "ema_decay", "lecam_decay"):
@@ -292,10 +318,12 @@ def check(recipe):
         _fail("top_k", recipe.top_k, "must be in (0, 1] (1: off).")
     if not 0.0 < recipe.label_smoothing <= 1.0:
         _fail("label_smoothing", recipe.label_smoothing, "must be in (0, 1] (1: off).")
-    try:
-        dataset_names.parse(recipe.dataset)
-    except ValueError as error:
-        _fail("dataset", recipe.dataset, str(error))
+    for name in ("dataset", "dataset_b"):
+        if name == "dataset" or recipe.dataset_b is not None:
+            try:
+                dataset_names.parse(getattr(recipe, name))
+            except ValueError as error:
+                _fail(name, getattr(recipe, name), str(error))
     if recipe.dataset == "toy1d" and recipe.toy_std <= 0:
         _fail("toy_std", recipe.toy_std, "the toy data's standard deviation must be positive.")
     if not recipe.d_fourier_scale > 0:
@@ -318,7 +346,73 @@ def check(recipe):
     return recipe
 
 
+# Settings of the noise-to-image models' step (tricks, penalties, packing ...) that the translation
+# models do not have, with the value that leaves them off.
+GAN_ONLY = (("d_steps", 1), ("g_steps", 1), ("pack", 1), ("concat_real_fake", False), ("penalty", "none"),
+            ("clip", 0.0), ("critic_schedule", False), ("d_steps_schedule", ""), ("label_smoothing", 1.0),
+            ("noisy_labels", False), ("label_flip", 0.0), ("instance_noise", 0.0), ("swap_every", 0),
+            ("ema_decay", 0.0), ("diffaugment", ()), ("minibatch", "none"), ("d_fourier_features", 0),
+            ("layer_norm", False), ("eval_every", 0), ("best_metric", None), ("top_k", 1.0), ("ada_target", 0.0),
+            ("lecam", 0.0))
+# The translation models' own settings, with their defaults, and the model that reads each.
+TRANSLATION_ONLY = (("dataset_b", None, ("cyclegan",)), ("l1_weight", 100.0, ("pix2pix",)),
+                    ("cycle_weight", 10.0, ("cyclegan",)), ("identity_weight", 0.5, ("cyclegan",)),
+                    ("distance_weight", 0.0, ("cyclegan",)),
+                    ("resnet_blocks", 0, TRANSLATION_MODELS), ("translation_norm", "auto", TRANSLATION_MODELS))
+
+
+def translation_generator(recipe):
+    """`"unet"`, `"resnet"`, `"mlp"` or `"linear"`: the generator of a translation recipe (auto: the paper's)."""
+    if recipe.architecture != "auto":
+        return recipe.architecture
+    return "unet" if recipe.model == "pix2pix" else "resnet"
+
+
+def _check_translation(recipe):
+    """What the translation models need (images, pairs or a second set) and the settings they do not read."""
+    model = recipe.model
+    for name, default, models in TRANSLATION_ONLY:
+        if model not in models and getattr(recipe, name) != default:
+            _fail(name, getattr(recipe, name), f"is a setting of --model={' or '.join(models)}, not of "
+                                               f"--model={model}.")
+    if model not in TRANSLATION_MODELS:
+        if dataset_names.is_paired(recipe.dataset):
+            _fail("dataset", recipe.dataset, "holds (a, b) image pairs for translation; use --model=pix2pix or "
+                                             "--model=cyclegan.")
+        if recipe.architecture in ("unet", "resnet", "linear"):
+            _fail("architecture", recipe.architecture, "is a translation generator; use it with --model=pix2pix or "
+                                                       "--model=cyclegan.")
+        return
+    for name, off in GAN_ONLY:
+        if getattr(recipe, name) != off:
+            _fail(name, getattr(recipe, name), f"is not a setting of --model={model} (its step has no tricks, "
+                                               f"penalties or extra updates).")
+    if recipe.architecture not in TRANSLATION_ARCHITECTURES:
+        _fail("architecture", recipe.architecture, f"--model={model} takes auto, unet, resnet, mlp or linear.")
+    if recipe.g_dropout and translation_generator(recipe) != "unet":
+        _fail("g_dropout", recipe.g_dropout, f"the {translation_generator(recipe)} translator has no dropout; use "
+                                             f"--architecture=unet.")
+    if model == "pix2pix" and recipe.replay_size:
+        _fail("replay_size", recipe.replay_size, "--model=pix2pix has no pool of past fakes (cyclegan has).")
+    for name in ("dataset", "dataset_b"):
+        value = getattr(recipe, name)
+        if value is not None and dataset_names.is_vector(value):
+            _fail(name, value, f"holds vectors; --model={model} translates images.")
+    paired = dataset_names.is_paired(recipe.dataset)
+    if recipe.dataset_b is not None:
+        if paired:
+            _fail("dataset_b", recipe.dataset_b, f"--dataset={recipe.dataset} holds both domains already; leave "
+                                                 f"--dataset_b out.")
+        if dataset_names.is_paired(recipe.dataset_b):
+            _fail("dataset_b", recipe.dataset_b, "must be domain B's images (e.g. folder:PATH), not pairs.")
+    elif not paired:
+        what = "paired data: digits_rot90 or pairs:folder:PATH" if model == "pix2pix" else \
+            "paired data (digits_rot90, pairs:folder:PATH) or domain B's images in --dataset_b"
+        _fail("dataset", recipe.dataset, f"is one set of images; --model={model} needs {what}.")
+
+
 def _check_combinations(recipe):
+    _check_translation(recipe)
     if recipe.spectral_norm and recipe.layer_norm:
         _fail("layer_norm", True, "choose one normalization for D: --spectral_norm or --layer_norm.")
     if recipe.critic_schedule and recipe.d_steps_schedule:
@@ -338,7 +432,7 @@ def _check_combinations(recipe):
         _fail("continuous_codes", 0, "and no --categorical_codes: an infogan needs at least one code.")
     if recipe.ada_target and recipe.diffaugment:
         _fail("ada_target", recipe.ada_target, "and --diffaugment both augment what D sees; choose one.")
-    if recipe.model != "gan":
+    if recipe.model in ("cgan", "acgan", "infogan"):
         if recipe.d_fourier_features:
             _fail("d_fourier_features", recipe.d_fourier_features, f"the {recipe.model} discriminators have no "
                                                                    f"Fourier features; use it with --model=gan.")

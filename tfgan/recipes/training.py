@@ -26,6 +26,7 @@ from tfgan.recipes.workdir import Workdir, WorkdirError  # noqa: F401  (WorkdirE
 
 
 CONDITIONAL_MODELS = ("cgan", "acgan")  # the models that train on (samples, labels)
+SAMPLE_EXAMPLES = 16  # examples (columns) in a translation model's sample grids
 
 
 class TrainingStopped(RuntimeError):
@@ -47,18 +48,34 @@ class Build:
 
 # ---------------------------------------------------------------- data
 
+def translates(recipe):
+    """Whether the recipe's model is an image-to-image translation model (pix2pix, cyclegan)."""
+    return recipe.model in config.TRANSLATION_MODELS
+
+
 def data_info(recipe):
     try:
+        if translates(recipe):
+            return data_lib.translation_info(recipe.dataset, recipe.dataset_b, recipe.image_size or None,
+                                             recipe.channels or None, recipe.data_dir)
         return data_lib.info(recipe.dataset, recipe.image_size or None, recipe.channels or None, recipe.toy_mean,
                              recipe.toy_std, recipe.data_dir)
     except ValueError as error:
-        raise RecipeError("dataset", recipe.dataset, str(error)) from None
+        name = "dataset_b" if recipe.dataset_b is not None and recipe.dataset_b in str(error) else "dataset"
+        raise RecipeError(name, getattr(recipe, name), str(error)) from None
 
 
 def dataset(recipe, step=0):
     """The endless training dataset: batches of `batch_size * d_steps`, (samples, labels) for the
     conditional models, in an order fixed by `seed`; from `step` on, the batches an uninterrupted run
-    would see from that step (so a resumed run continues the same stream)."""
+    would see from that step (so a resumed run continues the same stream). For the translation models,
+    batches of (a, b) images: pairs for pix2pix, independently shuffled domains for cyclegan."""
+    if translates(recipe):
+        ds, _ = data_lib.load_translation(recipe.dataset, recipe.batch_size, name_b=recipe.dataset_b,
+                                          paired=recipe.model == "pix2pix", seed=recipe.seed,
+                                          image_size=recipe.image_size or None, channels=recipe.channels or None,
+                                          data_dir=recipe.data_dir, start_batch=step, max_examples=recipe.max_examples)
+        return ds
     ds, _ = data_lib.load(recipe.dataset, recipe.batch_size, d_steps=recipe.d_steps, seed=recipe.seed,
                           labels=recipe.model in CONDITIONAL_MODELS, image_size=recipe.image_size or None,
                           channels=recipe.channels or None, toy_mean=recipe.toy_mean, toy_std=recipe.toy_std,
@@ -98,8 +115,39 @@ def _image_nets(recipe, build_networks):
                                                            f"cannot take: {error}") from None
 
 
+def translation_networks(recipe, info):
+    """The translation nets for the data: pix2pix's `(G, D)` with D judging (input, output) pairs, or
+    cyclegan's `(G_ab, G_ba, D_a, D_b)`; the U-Net or ResNet generator and PatchGAN discriminators."""
+    size, _, channels = info.shape
+    norm = recipe.translation_norm
+    if norm == "auto":
+        norm = "batch" if recipe.model == "pix2pix" else "instance"
+
+    def generator(name):
+        if config.translation_generator(recipe) in ("mlp", "linear"):
+            hidden = recipe.g_hidden if config.translation_generator(recipe) == "mlp" else ()
+            return nets.mlp_translator(size, channels, hidden_units=hidden, name=name)
+        if config.translation_generator(recipe) == "unet":
+            return nets.unet_generator(size, channels, base_filters=recipe.base_filters, norm=norm,
+                                       dropout=recipe.g_dropout, name=name)
+        return nets.resnet_generator(size, channels, base_filters=recipe.base_filters,
+                                     num_blocks=recipe.resnet_blocks or None, norm=norm, name=name)
+
+    def discriminator(name, conditional_channels=0):
+        return nets.patch_discriminator(size, channels, base_filters=recipe.base_filters, norm=norm,
+                                        conditional_channels=conditional_channels, spectral_norm=recipe.spectral_norm,
+                                        name=name)
+
+    if recipe.model == "pix2pix":
+        return _image_nets(recipe, lambda: (generator("generator"), discriminator("discriminator", channels)))
+    return _image_nets(recipe, lambda: (generator("generator_ab"), generator("generator_ba"),
+                                        discriminator("discriminator_a"), discriminator("discriminator_b")))
+
+
 def networks(recipe, info):
     """The generator and discriminator for the data (D built for `pack` samples at once)."""
+    if translates(recipe):
+        return translation_networks(recipe, info)
     architecture = _architecture(recipe, info)
     if recipe.model in CONDITIONAL_MODELS:
         return _conditional_networks(recipe, info, architecture)
@@ -221,9 +269,34 @@ def steps_per_execution(recipe):
 
 def model(recipe, info):
     """The compiled model of the recipe (built in the current strategy scope)."""
-    generator, discriminator = networks(recipe, info)
+    built = networks(recipe, info)
     if recipe.sync_batchnorm:
-        generator, discriminator = distribute.sync_batchnorm(generator), distribute.sync_batchnorm(discriminator)
+        built = tuple(distribute.sync_batchnorm(network) for network in built)
+    if translates(recipe):
+        gan = translation_model(recipe, built)
+    else:
+        gan = gan_model(recipe, info, *built)
+    gan.compile(d_optimizer=optimizer(recipe, recipe.d_optimizer, recipe.d_lr, recipe.d_beta1, recipe.d_beta2,
+                                      recipe.d_steps),
+                g_optimizer=optimizer(recipe, recipe.g_optimizer, recipe.g_lr, recipe.g_beta1, recipe.g_beta2,
+                                      recipe.g_steps),
+                # Keras turns XLA off under op determinism (and warns): say so here instead.
+                jit_compile=recipe.jit_compile and not recipe.deterministic,
+                steps_per_execution=steps_per_execution(recipe))
+    return gan
+
+
+def translation_model(recipe, built):
+    """Pix2Pix or CycleGAN on the translation nets `built`."""
+    if recipe.model == "pix2pix":
+        return models.Pix2Pix(*built, l1_weight=recipe.l1_weight, loss=recipe.loss)
+    return models.CycleGAN(*built, cycle_weight=recipe.cycle_weight, identity_weight=recipe.identity_weight,
+                           distance_weight=recipe.distance_weight, loss=recipe.loss, pool_size=recipe.replay_size,
+                           pool_probability=recipe.replay_prob, seed=recipe.seed)
+
+
+def gan_model(recipe, info, generator, discriminator):
+    """The noise-to-image model (gan, cgan, acgan, infogan) on `generator` and `discriminator`."""
     if recipe.penalty == "bcr" and info.kind != "image":
         raise RecipeError("penalty", recipe.penalty, f"augments images, but --dataset={recipe.dataset} has vectors.")
     loss = losses.with_lecam(recipe.loss, recipe.lecam, recipe.lecam_decay) if recipe.lecam else recipe.loss
@@ -242,13 +315,6 @@ def model(recipe, info):
     else:
         gan = models.ConditionalGAN(generator, discriminator, recipe.latent_dim, info.num_classes,
                                     fake_labels=recipe.fake_labels, **args)
-    gan.compile(d_optimizer=optimizer(recipe, recipe.d_optimizer, recipe.d_lr, recipe.d_beta1, recipe.d_beta2,
-                                      recipe.d_steps),
-                g_optimizer=optimizer(recipe, recipe.g_optimizer, recipe.g_lr, recipe.g_beta1, recipe.g_beta2,
-                                      recipe.g_steps),
-                # Keras turns XLA off under op determinism (and warns): say so here instead.
-                jit_compile=recipe.jit_compile and not recipe.deterministic,
-                steps_per_execution=steps_per_execution(recipe))
     return gan
 
 
@@ -274,7 +340,7 @@ def trick_callbacks(recipe, gan):
         decay = None if recipe.instance_noise_decay == "none" else recipe.instance_noise_decay
         made.append(("instance_noise", lambda: tricks.InstanceNoise(
             recipe.instance_noise, decay, recipe.instance_noise_steps or recipe.train_steps, seed=recipe.seed)))
-    if recipe.replay_size:
+    if recipe.replay_size and not translates(recipe):  # cyclegan's pool is its own
         made.append(("replay_size", lambda: tricks.ExperienceReplay(recipe.replay_size, recipe.replay_prob,
                                                                     seed=recipe.seed)))
     if recipe.diffaugment:
@@ -340,7 +406,7 @@ def output_callbacks(recipe, info, workdir, metrics_file):
     made = [callbacks_lib.MetricsLogger(metrics_file, recipe.log_every, workdir.logs),
             callbacks_lib.SampleGrid(workdir.samples, recipe.sample_every,
                                      real_samples=real if info.kind == "vector" else None, seed=recipe.seed,
-                                     log_dir=workdir.logs)]
+                                     log_dir=workdir.logs, examples=translation_examples(recipe))]
     if recipe.eval_every:
         made.append(callbacks_lib.Evaluation(
             evaluator(recipe, info), recipe.eval_every, recipe.eval_samples, metrics_path=metrics_file,
@@ -351,6 +417,15 @@ def output_callbacks(recipe, info, workdir, metrics_file):
         made.append(callbacks_lib.TrainingMonitor(metrics_path=metrics_file, real_samples=real, modes=info.modes,
                                                   mode_std=info.mode_std or None, seed=recipe.seed))
     return made
+
+
+def translation_examples(recipe, count=SAMPLE_EXAMPLES):
+    """The fixed `(a, b)` examples a translation model's sample grids show: the first `count` held out by
+    `max_examples` when there are that many, else the first of the data; None for the other models."""
+    if not translates(recipe):
+        return None
+    return data_lib.translation_examples(recipe.dataset, count, recipe.dataset_b, recipe.max_examples,
+                                         recipe.image_size or None, recipe.channels or None, recipe.data_dir)
 
 
 # ---------------------------------------------------------------- build and train
