@@ -18,6 +18,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _seed():
     keras.utils.set_random_seed(0)
     yield
+    # `tfgan.recipes.train(..., deterministic=True)` turns op determinism on for the process (and with it
+    # Keras's XLA off): the next test in this worker starts without it.
+    import tensorflow as tf
+
+    tf.config.experimental.disable_op_determinism()
 
 
 def run_train(*args, check=True, xla=False):
