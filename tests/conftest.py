@@ -20,9 +20,10 @@ def _seed():
     yield
     # `tfgan.recipes.train(..., deterministic=True)` turns op determinism on for the process (and with it
     # Keras's XLA off): the next test in this worker starts without it.
-    import tensorflow as tf
+    from tensorflow.python.framework import config  # TensorFlow exports the switch on, not the switch off
 
-    tf.config.experimental.disable_op_determinism()
+    if config.is_op_determinism_enabled():
+        config.disable_op_determinism()
 
 
 def run_train(*args, check=True, xla=False):
