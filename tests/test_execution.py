@@ -92,7 +92,10 @@ def mlp_gan(**kwargs):
 
 @pytest.mark.parametrize("loss", sorted(tfgan.losses.LOSSES))
 def test_every_loss_trains_under_xla(loss):
-    xla_fit(mlp_gan(loss=loss), tfgan.data.load("ring", B, seed=0)[0])
+    gan = mlp_gan(loss=loss)
+    logs = xla_fit(gan, tfgan.data.load("ring", B, seed=0)[0])
+    assert gan.jit_compile and int(gan.step_counter.numpy()) == 3
+    assert np.isfinite(logs["d_loss"][-1]) and np.isfinite(logs["g_loss"][-1])
 
 
 @pytest.mark.parametrize("name", ["gan_gp_pack2", "cgan_r2", "acgan_lazy_r1", "every_trick_gp", "dcgan_diffaugment",

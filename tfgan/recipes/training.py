@@ -20,7 +20,7 @@ from tfgan import callbacks as callbacks_lib
 from tfgan import data as data_lib
 from tfgan import constraints, distribute, export, losses, models, nets, penalties, tricks
 from tfgan.evaluation import Evaluator, metric_outputs, resolve_metrics
-from tfgan.recipes import config
+import tfgan.recipes.config as config  # the module, not the package (whose __init__ imports this one lazily)
 from tfgan.recipes.config import RecipeError
 from tfgan.recipes.workdir import Workdir, WorkdirError  # noqa: F401  (WorkdirError: part of this module's API)
 

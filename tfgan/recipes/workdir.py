@@ -20,7 +20,7 @@ import socket
 
 from absl import logging
 
-from tfgan.recipes import config
+import tfgan.recipes.config as config  # the module, not the package (whose __init__ imports this one lazily)
 
 
 class WorkdirError(ValueError):
