@@ -97,6 +97,9 @@ def test_pix2pix_needs_pairs_and_a_single_folder_is_refused(tmp_path):
     (dict(model="pix2pix", dataset="digits_rot90", replay_size=50), "replay_size"),
     (dict(model="pix2pix", dataset="digits_rot90", penalty="gp"), "penalty"),
     (dict(model="gan", dataset="digits", l1_weight=3.0), "l1_weight"),
+    (dict(model="gan", dataset="digits", restarts=2), "restarts"),
+    (dict(model="cyclegan", dataset="digits_rot90", restarts=2, train_steps=10, restart_steps=10), "restart_steps"),
+    (dict(model="cyclegan", dataset="digits_rot90", restarts=2, train_steps=1), "train_steps"),
 ])
 def test_recipe_checks_name_the_translation_flag(args, name):
     with pytest.raises(recipes.RecipeError, match=re.escape(f"`{name}={args[name]!r}`")):

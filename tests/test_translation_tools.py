@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+import scipy.linalg
 import tensorflow as tf
 from PIL import Image
 
@@ -16,8 +17,8 @@ import tfgan
 from conftest import ROOT
 from tfgan import recipes
 
-SMALL = dict(train_steps=4, base_filters=8, batch_size=16, sample_every=2, checkpoint_every=2, log_every=2,
-             steps_per_epoch=2, jit_compile=False, verbose=0)
+SMALL = dict(train_steps=4, base_filters=8, batch_size=16, sample_every=2, checkpoint_every=2, log_every=2, restarts=1,
+             restart_steps=0, steps_per_epoch=2, jit_compile=False, verbose=0)
 
 
 def steps_logged(workdir):
@@ -47,6 +48,46 @@ def test_recipe_trains_resumes_and_exports(tmp_path, name, signatures):
     assert sorted(export.signatures) == signatures
     if name.startswith("cyclegan"):  # the pool of 50 resumed with 32 fakes, then filled: restored, not restarted
         assert int(model.pools()["a"].count.numpy()) == 50
+
+
+def pixel_frechet_distance(x, y):
+    """Squared Frechet distance of Gaussians fitted to two sets of flattened images (numpy / scipy)."""
+    x, y = x.reshape(len(x), -1).astype(np.float64), y.reshape(len(y), -1).astype(np.float64)
+    cx, cy = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+    root = scipy.linalg.sqrtm(cx @ cy)
+    if not np.isfinite(root).all():
+        offset = 1e-6 * np.eye(len(cx))
+        root = scipy.linalg.sqrtm((cx + offset) @ (cy + offset))
+    return float(((x.mean(0) - y.mean(0)) ** 2).sum() + np.trace(cx + cy - 2 * root.real))
+
+
+def test_restarts_go_on_from_the_seed_whose_translations_are_closest(tmp_path):
+    workdir = str(tmp_path / "run")
+    recipe = recipes.load("cyclegan_digits_rot90", **{**SMALL, "restarts": 2, "deterministic": True})
+    model = recipes.train(recipe, workdir)
+    record = json.load(open(os.path.join(workdir, "restarts.json")))
+    distances = {int(seed): d for seed, d in record["distances"].items()}
+    assert record["restart_steps"] == 2 and record["chosen"] == min(distances, key=distances.get)
+    for seed, distance in distances.items():  # each restart's distance, from its export and the data
+        batches = tfgan.data.load_translation("digits_rot90", SMALL["batch_size"], paired=False, seed=seed,
+                                              max_examples=1500)[0].take(1024 // SMALL["batch_size"])
+        a, b = (np.concatenate(parts) for parts in zip(*[(x.numpy(), y.numpy()) for x, y in batches]))
+        export = tfgan.evaluation.load_translators(os.path.join(workdir, "restarts", f"seed-{seed}", "generator"))
+        expected = (pixel_frechet_distance(export["serving_default"](a), b)
+                    + pixel_frechet_distance(export["b_to_a"](b), a))
+        assert distance == pytest.approx(expected, rel=0.02)
+    assert int(model.step_counter.numpy()) == 4 and steps_logged(workdir) == [2, 4]
+    assert json.load(open(os.path.join(workdir, "config.json")))["recipe"]["seed"] == record["chosen"]
+    # The run is the one its seed makes uninterrupted: the same metrics and translator.
+    alone = str(tmp_path / "alone")
+    single = recipes.train(recipe.replace(restarts=1, seed=record["chosen"]), alone)
+    assert open(os.path.join(alone, "metrics.jsonl")).read() == open(os.path.join(workdir, "metrics.jsonl")).read()
+    for w, v in zip(model.generator.weights, single.generator.weights):
+        np.testing.assert_array_equal(w.numpy(), v.numpy())
+    with pytest.raises(recipes.training.WorkdirError, match="not --seed=7; use --seed=0"):
+        recipes.train(recipe.replace(seed=7), workdir)
+    with pytest.raises(recipes.training.WorkdirError, match="holds a run made without --restarts=2"):
+        recipes.train(recipe, alone)
 
 
 @pytest.mark.slow

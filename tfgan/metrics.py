@@ -14,6 +14,8 @@ Example:
 True
 """
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 import scipy.special
@@ -70,10 +72,12 @@ def frechet_distance(features_a, features_b, eps=1e-6):
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
     sigma_a = np.atleast_2d(np.cov(a, rowvar=False))
     sigma_b = np.atleast_2d(np.cov(b, rowvar=False))
-    covmean = scipy.linalg.sqrtm(sigma_a @ sigma_b)
-    if not np.all(np.isfinite(covmean)):
-        offset = np.eye(len(sigma_a)) * eps
-        covmean = scipy.linalg.sqrtm((sigma_a + offset) @ (sigma_b + offset))
+    with warnings.catch_warnings():  # a singular product (constant pixels, few samples) is expected
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        covmean = scipy.linalg.sqrtm(sigma_a @ sigma_b)
+        if not np.all(np.isfinite(covmean)):
+            offset = np.eye(len(sigma_a)) * eps
+            covmean = scipy.linalg.sqrtm((sigma_a + offset) @ (sigma_b + offset))
     if np.iscomplexobj(covmean):
         imaginary = np.max(np.abs(np.diagonal(covmean).imag))
         if imaginary > 1e-3 * max(1.0, np.max(np.abs(np.diagonal(covmean).real))):

@@ -104,6 +104,11 @@ class Recipe:
     translation_norm: str = _setting("auto", "Normalization in the translation nets: auto (batch for pix2pix, "
                                              "instance for cyclegan, as the papers), batch, instance or none.",
                                      choices=("auto",) + NORMS)
+    restarts: int = _setting(1, "pix2pix / cyclegan: train from this many seeds (--seed, --seed + 1, ...) for "
+                                "--restart_steps each, then go on with the one whose translations are closest to "
+                                "the other domain (Frechet distance of the pixels: no labels or pairs). 1: off.")
+    restart_steps: int = _setting(0, "Steps each of the --restarts trains before they are compared (0: half of "
+                                     "--train_steps).")
     fake_class: bool = _setting(False, "acgan: read D's C+1 outputs as C classes plus a 'fake' class.")
     categorical_codes: typing.Tuple[int, ...] = _setting((10,), "infogan: values of each categorical code, e.g. 10 "
                                                                 "or 10,2 (empty: none).")
@@ -282,10 +287,10 @@ def _check_field(recipe, field):
 
 POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps", "g_steps", "sample_every",
             "checkpoint_every", "keep_checkpoints", "log_every", "steps_per_epoch", "embedding_dim", "pack",
-            "penalty_every", "swap_steps", "ada_interval", "ada_adjust_images", "top_k_decay_steps")
+            "penalty_every", "swap_steps", "ada_interval", "ada_adjust_images", "top_k_decay_steps", "restarts")
 NON_NEGATIVE = ("max_examples", "image_size", "channels", "seed", "max_nan_steps", "steps_per_execution", "lr_decay_steps",
                 "eval_every", "label_decay_steps", "instance_noise_steps", "replay_size", "swap_every", "ema_start",
-                "d_fourier_features", "continuous_codes", "q_units", "resnet_blocks")
+                "d_fourier_features", "continuous_codes", "q_units", "resnet_blocks", "restart_steps")
 
 
 def check(recipe):
@@ -358,7 +363,8 @@ GAN_ONLY = (("d_steps", 1), ("g_steps", 1), ("pack", 1), ("concat_real_fake", Fa
 TRANSLATION_ONLY = (("dataset_b", None, ("cyclegan",)), ("l1_weight", 100.0, ("pix2pix",)),
                     ("cycle_weight", 10.0, ("cyclegan",)), ("identity_weight", 0.5, ("cyclegan",)),
                     ("distance_weight", 0.0, ("cyclegan",)),
-                    ("resnet_blocks", 0, TRANSLATION_MODELS), ("translation_norm", "auto", TRANSLATION_MODELS))
+                    ("resnet_blocks", 0, TRANSLATION_MODELS), ("translation_norm", "auto", TRANSLATION_MODELS),
+                    ("restarts", 1, TRANSLATION_MODELS), ("restart_steps", 0, TRANSLATION_MODELS))
 
 
 def translation_generator(recipe):
@@ -394,6 +400,11 @@ def _check_translation(recipe):
                                              f"--architecture=unet.")
     if model == "pix2pix" and recipe.replay_size:
         _fail("replay_size", recipe.replay_size, "--model=pix2pix has no pool of past fakes (cyclegan has).")
+    if recipe.restarts > 1 and (recipe.restart_steps or recipe.train_steps // 2) >= recipe.train_steps:
+        _fail("restart_steps", recipe.restart_steps, f"the restarts must be compared before --train_steps="
+                                                     f"{recipe.train_steps} (0: half of it).")
+    if recipe.restarts > 1 and not recipe.train_steps // 2:
+        _fail("train_steps", recipe.train_steps, "--restarts needs at least 2 steps (they are compared half-way).")
     for name in ("dataset", "dataset_b"):
         value = getattr(recipe, name)
         if value is not None and dataset_names.is_vector(value):

@@ -18,7 +18,7 @@ from absl import logging
 
 from tfgan import callbacks as callbacks_lib
 from tfgan import data as data_lib
-from tfgan import constraints, distribute, export, losses, models, nets, penalties, tricks
+from tfgan import constraints, distribute, export, losses, metrics, models, nets, penalties, tricks
 from tfgan.evaluation import Evaluator, metric_outputs, resolve_metrics
 import tfgan.recipes.config as config  # the module, not the package (whose __init__ imports this one lazily)
 from tfgan.recipes.config import RecipeError
@@ -542,6 +542,7 @@ def train(recipe, workdir, progress=True, allow_config_change=False):
     if chief:  # only the chief writes the shared outputs; it alone holds the lock
         workdir.lock()
     try:
+        recipe = _restarted(recipe, workdir, progress)
         if chief:
             workdir.check_config(recipe, allow_config_change)
             workdir.clean()
@@ -564,6 +565,59 @@ def train(recipe, workdir, progress=True, allow_config_change=False):
     finally:
         workdir.unlock()
     return gan
+
+
+def translation_distance(gan, recipe, examples=1024):
+    """How far a translation model's outputs are from the domain they translate to, with no labels or
+    pairs: the Frechet distance (`tfgan.metrics.frechet_distance`) between the pixels, area-resized to
+    at most 16x16, of `examples` training images of A translated to B and as many images of B; for
+    CycleGAN plus the same from B to A. What `--restarts` compares."""
+    batches = dataset(recipe).take(-(-examples // recipe.batch_size))
+    a, b = (np.concatenate(parts)[:examples] for parts in zip(*[(x.numpy(), y.numpy()) for x, y in batches]))
+
+    def pixels(images):
+        size = min(images.shape[1], 16)
+        return tf.reshape(tf.image.resize(images, (size, size), method="area"), [len(images), -1]).numpy()
+
+    distance = metrics.frechet_distance(pixels(gan.translate(a)), pixels(b))
+    if recipe.model == "cyclegan":
+        distance += metrics.frechet_distance(pixels(gan.translate(b, "b_to_a")), pixels(a))
+    return float(distance)
+
+
+def _restarted(recipe, workdir, progress):
+    """The recipe the workdir trains on. With `restarts` > 1: trains the recipe from each seed `seed`,
+    `seed + 1`, ... for `restart_steps` in WORKDIR/restarts/seed-N (each resumable), compares them by
+    `translation_distance` in WORKDIR/restarts.json, moves the closest one's checkpoints, samples and
+    metrics into the workdir and returns the recipe with its seed, to go on from there: the run is
+    then the one that seed makes uninterrupted. A CycleGAN that settles in a wrong mapping rarely
+    leaves it (docs/translation.md); restarts are how its seeds are made to agree."""
+    if recipe.restarts == 1:
+        return recipe
+    record = workdir.read_restarts()
+    if record is None:
+        if os.path.exists(workdir.config):
+            workdir.fail(f"holds a run made without --restarts={recipe.restarts}; use another --workdir.")
+        steps = recipe.restart_steps or recipe.train_steps // 2
+        distances = {}
+        for seed in range(recipe.seed, recipe.seed + recipe.restarts):
+            candidate = dataclasses.replace(recipe, seed=seed, restarts=1, restart_steps=0, train_steps=steps,
+                                            lr_decay_steps=recipe.lr_decay_steps or recipe.train_steps)
+            gan = train(candidate, workdir.restart(seed), progress)
+            distances[seed] = translation_distance(gan, candidate)
+            logging.info("Restart from seed %d: translation distance %.4g after %d steps.", seed, distances[seed],
+                         steps)
+        record = {"seed": recipe.seed, "restart_steps": steps, "distances": {str(k): v for k, v in distances.items()},
+                  "chosen": min(distances, key=distances.get)}
+        workdir.write_restarts(record)
+        if progress:
+            print(f"Restarts compared: going on from seed {record['chosen']} (translation distances "
+                  f"{', '.join(f'{k}: {v:.3g}' for k, v in record['distances'].items())}).", file=sys.stderr, flush=True)
+    elif record["seed"] != recipe.seed:
+        workdir.fail(f"chose seed {record['chosen']} among restarts from --seed={record['seed']}, not "
+                     f"--seed={recipe.seed}; use --seed={record['seed']} or another --workdir.")
+    workdir.adopt(workdir.restart(record["chosen"]))
+    return dataclasses.replace(recipe, seed=record["chosen"])
 
 
 def _disk_fault(error, workdir):

@@ -5,6 +5,7 @@ with, checkpoints found by listing the files (a damaged one set aside), no lefto
     WORKDIR/config.json        the recipe of the first run; a resume that changes the model is refused
     WORKDIR/checkpoints/       ckpt-STEP.index + .data-*; set aside as damaged-ckpt-STEP.* when unreadable
     WORKDIR/metrics.jsonl  samples/  logs/  generator/
+    WORKDIR/restarts/seed-N/   with --restarts: the workdir of each restart; restarts.json the comparison
 
 Pure Python (`tf` only where checkpoints are read): `tfgan.recipes.training` uses it.
 """
@@ -46,6 +47,7 @@ class Workdir:
         self.metrics = os.path.join(self.path, "metrics.jsonl")
         self.generator = os.path.join(self.path, "generator")
         self.config = os.path.join(self.path, "config.json")
+        self.restarts = os.path.join(self.path, "restarts.json")
         self.lock_path = os.path.join(self.path, ".lock")
         self._lock = None
 
@@ -125,6 +127,33 @@ class Workdir:
                 return
         if save:
             _write_json(self.config, {"recipe": current})
+
+    # ---------------------------------------------------------------- restarts
+
+    def restart(self, seed):
+        """The workdir of the restart from `seed`: WORKDIR/restarts/seed-N."""
+        return Workdir(os.path.join(self.path, "restarts", f"seed-{seed}"))
+
+    def read_restarts(self):
+        """The restarts' comparison written by `write_restarts`, or None before it is made."""
+        if not os.path.exists(self.restarts):
+            return None
+        try:
+            with open(self.restarts) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            self.fail(f"its {self.restarts} cannot be read; move it away to compare the restarts again.")
+
+    def write_restarts(self, record):
+        _write_json(self.restarts, record)
+
+    def adopt(self, restart):
+        """Moves the checkpoints, samples, logs and metrics of the chosen `restart` into this workdir,
+        which goes on from them (its configuration and export stay); a repeat finishes a cut move."""
+        for name in ("checkpoints", "samples", "logs", "metrics"):
+            source, target = getattr(restart, name), getattr(self, name)
+            if os.path.exists(source) and not os.path.exists(target):
+                shutil.move(source, target)
 
     # ---------------------------------------------------------------- checkpoints
 
