@@ -61,6 +61,7 @@ def pixel_frechet_distance(x, y):
     return float(((x.mean(0) - y.mean(0)) ** 2).sum() + np.trace(cx + cy - 2 * root.real))
 
 
+@pytest.mark.slow  # five short trainings
 def test_restarts_go_on_from_the_seed_whose_translations_are_closest(tmp_path):
     workdir = str(tmp_path / "run")
     recipe = recipes.load("cyclegan_digits_rot90", **{**SMALL, "restarts": 2, "deterministic": True})
