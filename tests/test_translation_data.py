@@ -100,6 +100,7 @@ def test_pix2pix_needs_pairs_and_a_single_folder_is_refused(tmp_path):
     (dict(model="gan", dataset="digits", restarts=2), "restarts"),
     (dict(model="cyclegan", dataset="digits_rot90", restarts=2, train_steps=10, restart_steps=10), "restart_steps"),
     (dict(model="cyclegan", dataset="digits_rot90", restarts=2, train_steps=1), "train_steps"),
+    (dict(model="cyclegan", dataset="digits_rot90", restarts=2, strategy="multi_worker_mirrored"), "restarts"),
 ])
 def test_recipe_checks_name_the_translation_flag(args, name):
     with pytest.raises(recipes.RecipeError, match=re.escape(f"`{name}={args[name]!r}`")):

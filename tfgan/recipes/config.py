@@ -405,6 +405,9 @@ def _check_translation(recipe):
                                                      f"{recipe.train_steps} (0: half of it).")
     if recipe.restarts > 1 and not recipe.train_steps // 2:
         _fail("train_steps", recipe.train_steps, "--restarts needs at least 2 steps (they are compared half-way).")
+    if recipe.restarts > 1 and recipe.strategy == "multi_worker_mirrored":
+        _fail("restarts", recipe.restarts, "the restarts are compared and moved by one process; use it with "
+                                           "--strategy=default or mirrored.")
     for name in ("dataset", "dataset_b"):
         value = getattr(recipe, name)
         if value is not None and dataset_names.is_vector(value):
