@@ -12,6 +12,7 @@ import pytest
 
 import tfgan
 from tfgan import recipes
+from tfgan.recipes import training
 
 from conftest import ROOT
 
@@ -159,6 +160,26 @@ def test_build_returns_the_model_the_dataset_and_the_tricks_in_order():
     assert tuple(next(iter(dataset)).shape) == (16, 2)
     history = model.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0, callbacks=callbacks).history
     assert int(model.step_counter.numpy()) == 5 and set(history) >= {"d_loss", "g_loss"}
+
+
+@pytest.mark.parametrize("overrides", [dict(dataset="digits", architecture="dcgan", pack=2),
+                                       dict(dataset="digits", architecture="sngan"),
+                                       dict(dataset="digits", model="acgan", architecture="dcgan"),
+                                       dict(dataset="digits_rot90", model="cyclegan", architecture="linear")])
+def test_d_base_filters_widens_only_the_discriminator(overrides):
+    def first_filters(network):
+        return next(layer.filters for layer in network._flatten_layers() if hasattr(layer, "filters"))
+
+    def nets(**more):
+        recipe = recipes.defaults().replace(**overrides, base_filters=8, **more)
+        built = training.networks(recipe, training.data_info(recipe))
+        return built[0], built[-1]  # G (G_ab), D (D_b)
+
+    generator, discriminator = nets()
+    wide_generator, wide_discriminator = nets(d_base_filters=24)
+    assert first_filters(wide_discriminator) == 3 * first_filters(discriminator)  # 24 instead of 8 (x2 for acgan)
+    assert wide_generator.count_params() == generator.count_params()
+    assert wide_discriminator.count_params() > discriminator.count_params()
 
 
 def test_no_field_is_defined_twice_and_every_field_has_help():

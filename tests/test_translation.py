@@ -43,6 +43,14 @@ def cyclegan(lr=0.1, **kwargs):
     return model
 
 
+def wide_nets():
+    """G, F, D_a, D_b for 8x4 images."""
+    def net(units):
+        return keras.Sequential([keras.Input((8, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(units),
+                                 keras.layers.Reshape((8, 4, 1) if units == 32 else (1,))])
+    return net(32), net(32), net(1), net(1)
+
+
 def weights(networks):
     return [v.numpy().copy() for net in networks for v in net.trainable_variables]
 
@@ -178,6 +186,41 @@ def test_cyclegan_distance_term_is_logged_and_in_the_objective():
         2 * float(logs["g_loss"]) + 3.0 * float(logs["cycle_loss"]) + 2.0 * want, rel=1e-5)
 
 
+@pytest.mark.parametrize("geometry,numpy_transform,commuting_move", [
+    ("rot90", lambda x: np.rot90(x, axes=(1, 2)), lambda v: tf.transpose(tf.reverse(v, axis=[2]), [0, 2, 1, 3])),
+    ("vertical_flip", lambda x: x[:, ::-1], lambda v: tf.reverse(v, axis=[2]))])
+def test_geometry_loss_matches_numpy_and_is_zero_for_a_translation_that_commutes(geometry, numpy_transform,
+                                                                                   commuting_move):
+    x = images(1)
+    translator = unet("g")
+    fake = translator(x).numpy()
+    want = l1(translator(np.ascontiguousarray(numpy_transform(x))).numpy(), numpy_transform(fake))
+    got = tfgan.models.translation.geometry_loss(translator, tf.constant(x), tf.constant(fake), geometry)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5)
+    # Moving the rows down one pixel does not commute with either transformation.
+    roll = keras.layers.Lambda(lambda v: tf.roll(v, 1, axis=1))
+    assert tfgan.models.translation.geometry_loss(roll, tf.constant(x), roll(x), geometry).numpy().min() > 0.1
+    # A quarter turn commutes with itself, a horizontal flip with a vertical one, and a change of colour
+    # with any transformation: they score 0.
+    for commuting in (keras.layers.Lambda(commuting_move), keras.layers.Lambda(lambda v: -0.5 * v)):
+        zero = tfgan.models.translation.geometry_loss(commuting, tf.constant(x), commuting(x), geometry)
+        np.testing.assert_allclose(zero.numpy(), 0.0, atol=1e-6)
+
+
+def test_cyclegan_geometry_term_is_logged_in_the_objective_and_saved():
+    model = cyclegan(lr=0.0, cycle_weight=3.0, identity_weight=0.0, geometry_weight=2.0, geometry="vertical_flip")
+    a, b = images(1), images(2)
+    geometry = tfgan.models.translation.geometry_loss
+    G, F = model.generator_ab, model.generator_ba
+    want = (geometry(G, a, G(a), "vertical_flip") + geometry(F, b, F(b), "vertical_flip")).numpy().mean()
+    logs = model.train_step((tf.constant(a), tf.constant(b)))
+    assert float(logs["geometry_loss"]) == pytest.approx(want, rel=1e-5)
+    assert float(logs["g_total_loss"]) == pytest.approx(
+        2 * float(logs["g_loss"]) + 3.0 * float(logs["cycle_loss"]) + 2.0 * want, rel=1e-5)
+    again = tfgan.CycleGAN.from_config(model.get_config())
+    assert (again.geometry_weight, again.geometry) == (2.0, "vertical_flip")
+
+
 def test_cyclegan_without_identity_leaves_the_term_out():
     model = cyclegan(identity_weight=0.0)
     logs = model.train_step((tf.constant(images(1)), tf.constant(images(2))))
@@ -258,6 +301,9 @@ def test_non_finite_losses_skip_the_update_and_count():
     (lambda: tfgan.CycleGAN(unet(), unet(), patch(), patch(), cycle_weight=float("nan")), "cycle_weight=nan"),
     (lambda: tfgan.CycleGAN(unet(), unet(), patch(), patch(), identity_weight=-0.5), "identity_weight=-0.5"),
     (lambda: tfgan.CycleGAN(unet(), unet(), patch(), patch(), pool_size=-1), "pool_size=-1"),
+    (lambda: tfgan.CycleGAN(unet(), unet(), patch(), patch(), geometry="rot45"), "geometry='rot45'"),
+    (lambda: tfgan.CycleGAN(unet(), unet(), patch(), patch(), geometry_weight=-1.0), "geometry_weight=-1.0"),
+    (lambda: tfgan.CycleGAN(*wide_nets(), geometry_weight=1.0), "both domains need square images"),
     (lambda: tfgan.CycleGAN(unet(), unet(), patch(), patch(), pool_probability=2), "pool_probability=2"),
     (lambda: tfgan.CycleGAN(tfgan.nets.unet_generator(8, 1, output_channels=3, base_filters=4),
                             tfgan.nets.unet_generator(8, 3, base_filters=4), patch(),

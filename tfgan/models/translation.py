@@ -47,6 +47,27 @@ def distance_loss(x, y, reference):
     return tf.reduce_sum(gap * off_diagonal, axis=1) / tf.cast(size - 1, tf.float32)
 
 
+# GcGAN's predefined transformations (Fu et al. 2019, sec. 3.2) of `[B, H, W, C]` images: each is a
+# permutation of the pixels, so it keeps every pixel value and its inverse is another entry's.
+GEOMETRIES = {
+    "rot90": lambda images: tf.transpose(tf.reverse(images, axis=[2]), [0, 2, 1, 3]),
+    "vertical_flip": lambda images: tf.reverse(images, axis=[1]),
+}
+
+
+def geometry_loss(translator, x, fake, geometry, training=True):
+    """Per-example GcGAN term (Fu et al. 2019, eq. 4, one generator for both branches): how far the
+    translation `fake = G(x)` is from commuting with the transformation f,
+
+        | G(f(x)) - f(G(x)) |_1,
+
+    averaged over pixels and channels. Zero for any translation that f commutes with: a change of colour,
+    style or texture, or a rotation under `"rot90"`; large for a map that moves content differently in a
+    transformed image, which cycle consistency alone allows."""
+    transform = GEOMETRIES[geometry]
+    return mean_absolute_error(translator(transform(x), training=training), transform(fake))
+
+
 def mean_absolute_error(x, y):
     """Per-example mean absolute difference of two image batches, `[B]`: the L1 terms of both papers
     (||y - G(x)||_1 averaged over pixels and channels, as their code's `L1Loss` does)."""
@@ -274,6 +295,7 @@ class CycleGAN(TranslationModel):
                        + cycle_weight * (|F(fake_b) - a|_1 + |G(fake_a) - b|_1)                   (eq. 2-3)
                        + cycle_weight * identity_weight * (|G(b) - b|_1 + |F(a) - a|_1)            (sec. 5.2)
                        + distance_weight * (distance_loss(a, G(a), b) + distance_loss(b, F(b), a))   (DistanceGAN)
+                       + geometry_weight * (|G(f(a)) - f(G(a))|_1 + |F(f(b)) - f(F(b))|_1)          (GcGAN)
         D_a, D_b:  minimise 1/2 * loss.d_loss(D_a(a), D_a(pool_a(fake_a)))
                           + 1/2 * loss.d_loss(D_b(b), D_b(pool_b(fake_b)))
 
@@ -301,6 +323,11 @@ class CycleGAN(TranslationModel):
         distance_weight: weight of the DistanceGAN term (`distance_loss`, >= 0; 0 leaves it out): it keeps
             the distances between a batch's images through each translation, which the cycle alone does
             not (a generator may hide its input in its output and swap classes). Defaults to `0.0`.
+        geometry_weight: weight of the GcGAN term (`geometry_loss`, >= 0; 0 leaves it out): each translator
+            must commute with the transformation `geometry`, which rules out the maps that move an image's
+            content differently from a transformed copy of it. Defaults to `0.0`.
+        geometry: the transformation f of that term, `"rot90"` (a quarter turn) or `"vertical_flip"`: one
+            the wanted translation commutes with. Defaults to `"rot90"`.
         seed: seed of the pools' draws. Defaults to `None`.
 
     Example:
@@ -319,14 +346,15 @@ class CycleGAN(TranslationModel):
         Zhu et al., Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks,
         ICCV 2017, eq. 1-3 and sec. 4-5.2; Taigman et al., Unsupervised Cross-Domain Image Generation, ICLR
         2017 (the identity term); Benaim & Wolf, One-Sided Unsupervised Domain Mapping, NeurIPS 2017 (the
-        distance term).
+        distance term); Fu et al., Geometry-Consistent Generative Adversarial Networks for One-Sided
+        Unsupervised Domain Mapping, CVPR 2019 (the geometry term).
     """
 
     NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, cycle_weight=10.0,
                  identity_weight=0.5, loss="least_squares", pool_size=50, pool_probability=0.5, distance_weight=0.0,
-                 seed=None, **kwargs):
+                 geometry_weight=0.0, geometry="rot90", seed=None, **kwargs):
         super().__init__(loss, **kwargs)
         self.seed = seed
         self.generator_ab = check_network("generator_ab", generator_ab)
@@ -336,6 +364,8 @@ class CycleGAN(TranslationModel):
         self.cycle_weight = checks.number("cycle_weight", cycle_weight, 0.0)
         self.identity_weight = checks.number("identity_weight", identity_weight, 0.0)
         self.distance_weight = checks.number("distance_weight", distance_weight, 0.0)
+        self.geometry_weight = checks.number("geometry_weight", geometry_weight, 0.0)
+        self.geometry = checks.choice("geometry", geometry, tuple(GEOMETRIES))
         self.pool_size = checks.non_negative_int("pool_size", pool_size)
         self.pool_probability = checks.probability("pool_probability", pool_probability)
         shape_a, shape_b = self._check_networks()
@@ -377,6 +407,10 @@ class CycleGAN(TranslationModel):
         for name, network, shape in (("discriminator_a", self.discriminator_a, shape_a),
                                      ("discriminator_b", self.discriminator_b, shape_b)):
             self.check_patch_logits(name, _probe(name, network, tf.zeros((2,) + shape)))
+        if self.geometry_weight and self.geometry == "rot90" and (shape_a[0] != shape_a[1] or shape_b[0] != shape_b[1]):
+            raise ValueError(f"`geometry='rot90'` turns images a quarter, so both domains need square images (got "
+                             f"{shape_a[:2]} and {shape_b[:2]}); pass geometry='vertical_flip' or "
+                             f"geometry_weight=0. Received: `geometry={self.geometry!r}`.")
         if self.identity_weight and shape_a[-1] != shape_b[-1]:
             raise ValueError(f"`identity_weight` compares G(b) with b, so A and B need the same channels (got "
                              f"{shape_a[-1]} and {shape_b[-1]}); pass identity_weight=0. Received: "
@@ -422,6 +456,10 @@ class CycleGAN(TranslationModel):
             if self.distance_weight:
                 distance = distance_loss(a, fake_b, b) + distance_loss(b, fake_a, a)
                 per_example = per_example + self.distance_weight * distance
+            if self.geometry_weight:
+                geometry = (geometry_loss(G, a, fake_b, self.geometry)
+                            + geometry_loss(F, b, fake_a, self.geometry))
+                per_example = per_example + self.geometry_weight * geometry
             g_total = self.average(per_example)
             for network in (G, F):
                 g_total = _plus_regularization(g_total, network)
@@ -450,13 +488,16 @@ class CycleGAN(TranslationModel):
             logs["identity_loss"] = self.average(identity)
         if self.distance_weight:
             logs["distance_loss"] = self.average(distance)
+        if self.geometry_weight:
+            logs["geometry_loss"] = self.average(geometry)
         return self.step_logs(logs, d_norm, g_norm, forward_state)
 
     def get_config(self):
         config = super().get_config()
         config.update(cycle_weight=self.cycle_weight, identity_weight=self.identity_weight,
                       loss=self.adversarial_loss.name, pool_size=self.pool_size,
-                      pool_probability=self.pool_probability, distance_weight=self.distance_weight, seed=self.seed)
+                      pool_probability=self.pool_probability, distance_weight=self.distance_weight,
+                      geometry_weight=self.geometry_weight, geometry=self.geometry, seed=self.seed)
         return config
 
 

@@ -82,6 +82,8 @@ class Recipe:
     g_hidden: typing.Tuple[int, ...] = _setting((128, 128), "Hidden units of the MLP generator.")
     d_hidden: typing.Tuple[int, ...] = _setting((128, 128), "Hidden units of the MLP discriminator.")
     base_filters: int = _setting(64, "Filters of the DCGAN nets' widest (D first / G last) layer.")
+    d_base_filters: int = _setting(0, "Filters of D's first layer when D should be wider or narrower than G "
+                                      "(0: --base_filters).")
     initial_theta: float = _setting(3.0, "Starting shift of the toy_shift generator.")
     pack: int = _setting(1, "PacGAN: D scores this many samples at once, concatenated on the channels.")
     concat_real_fake: bool = _setting(False, "Score real and fake in one D call on the stacked batch.")
@@ -100,6 +102,10 @@ class Recipe:
     distance_weight: float = _setting(0.0, "cyclegan: weight of the DistanceGAN term (Benaim & Wolf 2017), which "
                                            "keeps the distances between a batch's images through each translation "
                                            "(0: off).")
+    geometry_weight: float = _setting(0.0, "cyclegan: weight of the GcGAN term (Fu et al. 2019): each translator "
+                                           "must commute with --geometry (0: off).")
+    geometry: str = _setting("rot90", "cyclegan: the transformation of the GcGAN term, one the translation "
+                                      "commutes with.", choices=("rot90", "vertical_flip"))
     resnet_blocks: int = _setting(0, "Residual blocks of the resnet translation generator (0: 6, or 9 from 256x256).")
     translation_norm: str = _setting("auto", "Normalization in the translation nets: auto (batch for pix2pix, "
                                              "instance for cyclegan, as the papers), batch, instance or none.",
@@ -290,7 +296,8 @@ POSITIVE = ("latent_dim", "base_filters", "train_steps", "batch_size", "d_steps"
             "penalty_every", "swap_steps", "ada_interval", "ada_adjust_images", "top_k_decay_steps", "restarts")
 NON_NEGATIVE = ("max_examples", "image_size", "channels", "seed", "max_nan_steps", "steps_per_execution", "lr_decay_steps",
                 "eval_every", "label_decay_steps", "instance_noise_steps", "replay_size", "swap_every", "ema_start",
-                "d_fourier_features", "continuous_codes", "q_units", "resnet_blocks", "restart_steps")
+                "d_fourier_features", "continuous_codes", "q_units", "resnet_blocks", "restart_steps",
+                "d_base_filters")
 
 
 def check(recipe):
@@ -310,7 +317,7 @@ def check(recipe):
             _fail(name, getattr(recipe, name), "must be a non-negative integer.")
     for name in ("d_lr", "g_lr", "penalty_weight", "penalty_target", "clip", "instance_noise", "aux_weight",
                  "info_weight", "continuous_weight", "lecam", "l1_weight", "cycle_weight", "identity_weight",
-                 "distance_weight"):
+                 "distance_weight", "geometry_weight"):
         if getattr(recipe, name) < 0:
             _fail(name, getattr(recipe, name), "must be >= 0.")
     for name in ("d_beta1", "g_beta1", "d_beta2", "g_beta2", "g_dropout", "ema_decay", "lecam_decay"):
@@ -362,9 +369,15 @@ GAN_ONLY = (("d_steps", 1), ("g_steps", 1), ("pack", 1), ("concat_real_fake", Fa
 # The translation models' own settings, with their defaults, and the model that reads each.
 TRANSLATION_ONLY = (("dataset_b", None, ("cyclegan",)), ("l1_weight", 100.0, ("pix2pix",)),
                     ("cycle_weight", 10.0, ("cyclegan",)), ("identity_weight", 0.5, ("cyclegan",)),
-                    ("distance_weight", 0.0, ("cyclegan",)),
+                    ("distance_weight", 0.0, ("cyclegan",)), ("geometry_weight", 0.0, ("cyclegan",)),
+                    ("geometry", "rot90", ("cyclegan",)),
                     ("resnet_blocks", 0, TRANSLATION_MODELS), ("translation_norm", "auto", TRANSLATION_MODELS),
                     ("restarts", 1, TRANSLATION_MODELS), ("restart_steps", 0, TRANSLATION_MODELS))
+
+
+def d_filters(recipe):
+    """Filters of D's first layer: `--d_base_filters`, or `--base_filters` when it is 0."""
+    return recipe.d_base_filters or recipe.base_filters
 
 
 def translation_generator(recipe):

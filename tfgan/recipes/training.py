@@ -134,7 +134,7 @@ def translation_networks(recipe, info):
                                      num_blocks=recipe.resnet_blocks or None, norm=norm, name=name)
 
     def discriminator(name, conditional_channels=0):
-        return nets.patch_discriminator(size, channels, base_filters=recipe.base_filters, norm=norm,
+        return nets.patch_discriminator(size, channels, base_filters=config.d_filters(recipe), norm=norm,
                                         conditional_channels=conditional_channels, spectral_norm=recipe.spectral_norm,
                                         name=name)
 
@@ -167,11 +167,11 @@ def networks(recipe, info):
     if architecture == "sngan":
         return _image_nets(recipe, lambda: (
             nets.sngan_generator(size, channels, recipe.latent_dim, 2 * recipe.base_filters),
-            nets.sngan_discriminator(size, d_shape[-1], recipe.base_filters)))
+            nets.sngan_discriminator(size, d_shape[-1], config.d_filters(recipe))))
     return _image_nets(recipe, lambda: (
         nets.dcgan_generator(size, channels, recipe.latent_dim, recipe.base_filters, dropout=recipe.g_dropout,
                              upsampling=recipe.g_upsampling),
-        nets.dcgan_discriminator(size, d_shape[-1], recipe.base_filters, **d_options,
+        nets.dcgan_discriminator(size, d_shape[-1], config.d_filters(recipe), **d_options,
                                  downsampling=recipe.d_downsampling)))
 
 
@@ -187,7 +187,7 @@ def _infogan_networks(recipe, info, architecture, d_options):
     return _image_nets(recipe, lambda: (
         nets.infogan_dcgan_generator(size, channels, recipe.latent_dim, **codes, base_filters=recipe.base_filters,
                                      upsampling=recipe.g_upsampling, dropout=recipe.g_dropout),
-        nets.infogan_dcgan_discriminator(size, channels, **codes, base_filters=recipe.base_filters,
+        nets.infogan_dcgan_discriminator(size, channels, **codes, base_filters=config.d_filters(recipe),
                                          downsampling=recipe.d_downsampling, **q)))
 
 
@@ -217,8 +217,8 @@ def _conditional_networks(recipe, info, architecture):
         generator = nets.conditional_dcgan_generator(size, channels, recipe.latent_dim, classes, recipe.base_filters,
                                                      **g_args)
         if recipe.model == "acgan":
-            return generator, nets.acgan_dcgan_discriminator(size, channels, classes, recipe.base_filters)
-        return generator, nets.conditional_dcgan_discriminator(size, channels, classes, recipe.base_filters,
+            return generator, nets.acgan_dcgan_discriminator(size, channels, classes, config.d_filters(recipe))
+        return generator, nets.conditional_dcgan_discriminator(size, channels, classes, config.d_filters(recipe),
                                                                conditioning=recipe.conditioning)
 
     return _image_nets(recipe, build)
@@ -291,7 +291,8 @@ def translation_model(recipe, built):
     if recipe.model == "pix2pix":
         return models.Pix2Pix(*built, l1_weight=recipe.l1_weight, loss=recipe.loss)
     return models.CycleGAN(*built, cycle_weight=recipe.cycle_weight, identity_weight=recipe.identity_weight,
-                           distance_weight=recipe.distance_weight, loss=recipe.loss, pool_size=recipe.replay_size,
+                           distance_weight=recipe.distance_weight, geometry_weight=recipe.geometry_weight,
+                           geometry=recipe.geometry, loss=recipe.loss, pool_size=recipe.replay_size,
                            pool_probability=recipe.replay_prob, seed=recipe.seed)
 
 
