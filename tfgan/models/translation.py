@@ -47,8 +47,8 @@ def distance_loss(x, y, reference):
     return tf.reduce_sum(gap * off_diagonal, axis=1) / tf.cast(size - 1, tf.float32)
 
 
-# GcGAN's predefined transformations (Fu et al. 2019, sec. 3.2) of `[B, H, W, C]` images: each is a
-# permutation of the pixels, so it keeps every pixel value and its inverse is another entry's.
+# GcGAN's predefined transformations (Fu et al. 2019, sec. 3.2) of `[B, H, W, C]` images, each a
+# permutation of the pixels: "rot90" is numpy's `rot90` (a quarter turn anticlockwise).
 GEOMETRIES = {
     "rot90": lambda images: tf.transpose(tf.reverse(images, axis=[2]), [0, 2, 1, 3]),
     "vertical_flip": lambda images: tf.reverse(images, axis=[1]),
@@ -407,7 +407,8 @@ class CycleGAN(TranslationModel):
         for name, network, shape in (("discriminator_a", self.discriminator_a, shape_a),
                                      ("discriminator_b", self.discriminator_b, shape_b)):
             self.check_patch_logits(name, _probe(name, network, tf.zeros((2,) + shape)))
-        if self.geometry_weight and self.geometry == "rot90" and (shape_a[0] != shape_a[1] or shape_b[0] != shape_b[1]):
+        square = shape_a[0] == shape_a[1] and shape_b[0] == shape_b[1]
+        if self.geometry_weight and self.geometry == "rot90" and not square:
             raise ValueError(f"`geometry='rot90'` turns images a quarter, so both domains need square images (got "
                              f"{shape_a[:2]} and {shape_b[:2]}); pass geometry='vertical_flip' or "
                              f"geometry_weight=0. Received: `geometry={self.geometry!r}`.")
