@@ -47,12 +47,8 @@ def distance_loss(x, y, reference):
     return tf.reduce_sum(gap * off_diagonal, axis=1) / tf.cast(size - 1, tf.float32)
 
 
-# GcGAN's predefined transformations (Fu et al. 2019, sec. 3.2) of `[B, H, W, C]` images, each a
-# permutation of the pixels: "rot90" is numpy's `rot90` (a quarter turn anticlockwise).
-GEOMETRIES = {
-    "rot90": lambda images: tf.transpose(tf.reverse(images, axis=[2]), [0, 2, 1, 3]),
-    "vertical_flip": lambda images: tf.reverse(images, axis=[1]),
-}
+# GcGAN's predefined transformations (Fu et al. 2019, sec. 3.2) of `[B, H, W, C]` images.
+GEOMETRIES = {"rot90": tf.image.rot90, "vertical_flip": tf.image.flip_up_down}
 
 
 def geometry_loss(translator, x, fake, geometry, training=True):
