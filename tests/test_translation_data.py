@@ -103,11 +103,23 @@ def test_pix2pix_needs_pairs_and_a_single_folder_is_refused(tmp_path):
     (dict(model="cyclegan", dataset="digits_rot90", geometry="rot45"), "geometry"),
     (dict(model="cyclegan", dataset="digits_rot90", restarts=2, train_steps=10, restart_steps=10), "restart_steps"),
     (dict(model="cyclegan", dataset="digits_rot90", restarts=2, train_steps=1), "train_steps"),
+    (dict(model="cyclegan", dataset="digits_rot90", restarts=5, train_steps=7), "train_steps"),
+    (dict(model="cyclegan", dataset="digits_rot90", restarts=5, train_steps=9000, restart_steps=3000),
+     "restart_steps"),
     (dict(model="cyclegan", dataset="digits_rot90", restarts=2, strategy="multi_worker_mirrored"), "restarts"),
 ])
 def test_recipe_checks_name_the_translation_flag(args, name):
     with pytest.raises(recipes.RecipeError, match=re.escape(f"`{name}={args[name]!r}`")):
         recipes.check(recipes.Recipe(**args))
+
+
+@pytest.mark.parametrize("restarts,restart_steps,schedule", [(1, 0, []), (2, 0, [4500]), (2, 1000, [1000]),
+                                                             (3, 0, [2250, 4500]), (5, 1000, [1000, 2000, 4000]),
+                                                             (8, 0, [1125, 2250, 4500]), (9, 500, [500, 1000, 2000, 4000])])
+def test_restart_schedule_halves_until_one_is_left(restarts, restart_steps, schedule):
+    recipe = recipes.Recipe(model="cyclegan", dataset="digits_rot90", restarts=restarts, restart_steps=restart_steps,
+                            train_steps=9000)
+    assert recipes.config.restart_schedule(recipes.check(recipe)) == schedule
 
 
 @pytest.mark.parametrize("name", ["pix2pix_digits_rot90", "cyclegan_digits_rot90"])

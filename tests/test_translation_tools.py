@@ -61,23 +61,29 @@ def pixel_frechet_distance(x, y):
     return float(((x.mean(0) - y.mean(0)) ** 2).sum() + np.trace(cx + cy - 2 * root.real))
 
 
-@pytest.mark.slow  # five short trainings
-def test_restarts_go_on_from_the_seed_whose_translations_are_closest(tmp_path):
+def restart_distance(workdir, seed):
+    """The translation distance of the restart from `seed`, recomputed with numpy / scipy from its export."""
+    batches = tfgan.data.load_translation("digits_rot90", SMALL["batch_size"], paired=False, seed=seed,
+                                          max_examples=1500)[0].take(1024 // SMALL["batch_size"])
+    a, b = (np.concatenate(parts) for parts in zip(*[(x.numpy(), y.numpy()) for x, y in batches]))
+    export = tfgan.evaluation.load_translators(os.path.join(workdir, "restarts", f"seed-{seed}", "generator"))
+    return pixel_frechet_distance(export["serving_default"](a), b) + pixel_frechet_distance(export["b_to_a"](b), a)
+
+
+@pytest.mark.slow  # eight short trainings
+def test_restarts_halve_to_the_seed_whose_translations_are_closest(tmp_path):
     workdir = str(tmp_path / "run")
-    recipe = recipes.load("cyclegan_digits_rot90", **{**SMALL, "restarts": 2, "deterministic": True})
+    recipe = recipes.load("cyclegan_digits_rot90", **{**SMALL, "train_steps": 8, "restarts": 3, "deterministic": True})
     model = recipes.train(recipe, workdir)
     record = json.load(open(os.path.join(workdir, "restarts.json")))
-    distances = {int(seed): d for seed, d in record["distances"].items()}
-    assert record["restart_steps"] == 2 and record["chosen"] == min(distances, key=distances.get)
-    for seed, distance in distances.items():  # each restart's distance, from its export and the data
-        batches = tfgan.data.load_translation("digits_rot90", SMALL["batch_size"], paired=False, seed=seed,
-                                              max_examples=1500)[0].take(1024 // SMALL["batch_size"])
-        a, b = (np.concatenate(parts) for parts in zip(*[(x.numpy(), y.numpy()) for x, y in batches]))
-        export = tfgan.evaluation.load_translators(os.path.join(workdir, "restarts", f"seed-{seed}", "generator"))
-        expected = (pixel_frechet_distance(export["serving_default"](a), b)
-                    + pixel_frechet_distance(export["b_to_a"](b), a))
-        assert distance == pytest.approx(expected, rel=0.02)
-    assert int(model.step_counter.numpy()) == 4 and steps_logged(workdir) == [2, 4]
+    first, last = record["rounds"]  # 3 restarts at 2 steps, the closer 2 at 4, the closer one on to 8
+    assert (first["steps"], last["steps"]) == (2, 4) and sorted(first["distances"]) == ["0", "1", "2"]
+    survivors = sorted(first["distances"], key=first["distances"].get)[:2]
+    assert sorted(last["distances"]) == sorted(survivors)
+    assert str(record["chosen"]) == min(last["distances"], key=last["distances"].get)
+    for seed, distance in {**first["distances"], **last["distances"]}.items():  # each from its latest export
+        assert distance == pytest.approx(restart_distance(workdir, int(seed)), rel=0.02)
+    assert int(model.step_counter.numpy()) == 8 and steps_logged(workdir) == [2, 4, 6, 8]
     assert json.load(open(os.path.join(workdir, "config.json")))["recipe"]["seed"] == record["chosen"]
     # The run is the one its seed makes uninterrupted: the same metrics and translator.
     alone = str(tmp_path / "alone")
@@ -87,8 +93,21 @@ def test_restarts_go_on_from_the_seed_whose_translations_are_closest(tmp_path):
         np.testing.assert_array_equal(w.numpy(), v.numpy())
     with pytest.raises(recipes.training.WorkdirError, match="not --seed=7; use --seed=0"):
         recipes.train(recipe.replace(seed=7), workdir)
-    with pytest.raises(recipes.training.WorkdirError, match="holds a run made without --restarts=2"):
+    with pytest.raises(recipes.training.WorkdirError, match="holds a run made without --restarts=3"):
         recipes.train(recipe, alone)
+
+
+def test_restarts_killed_between_rounds_go_on_from_the_recorded_round(tmp_path):
+    workdir = tmp_path / "run"
+    recipe = recipes.load("cyclegan_digits_rot90", **{**SMALL, "train_steps": 8, "restarts": 3})
+    workdir.mkdir()  # as a job killed after the first round left it: seeds 0 and 2 the closer two
+    first = {"steps": 2, "distances": {"0": 1.0, "1": 3.0, "2": 2.0}}
+    (workdir / "restarts.json").write_text(json.dumps({"seed": 0, "rounds": [first]}))
+    record = {"seed": 0, "rounds": [dict(first)]}
+    recipes.training._halve(recipe, recipes.training.Workdir(str(workdir)), record, progress=False)
+    assert record["rounds"][0] == first and sorted(record["rounds"][1]["distances"]) == ["0", "2"]
+    assert record["chosen"] in (0, 2) and not (workdir / "restarts" / "seed-1").exists()
+    assert json.load(open(workdir / "restarts.json")) == record
 
 
 @pytest.mark.slow

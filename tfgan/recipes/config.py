@@ -110,11 +110,13 @@ class Recipe:
     translation_norm: str = _setting("auto", "Normalization in the translation nets: auto (batch for pix2pix, "
                                              "instance for cyclegan, as the papers), batch, instance or none.",
                                      choices=("auto",) + NORMS)
-    restarts: int = _setting(1, "pix2pix / cyclegan: train from this many seeds (--seed, --seed + 1, ...) for "
-                                "--restart_steps each, then go on with the one whose translations are closest to "
-                                "the other domain (Frechet distance of the pixels: no labels or pairs). 1: off.")
-    restart_steps: int = _setting(0, "Steps each of the --restarts trains before they are compared (0: half of "
-                                     "--train_steps).")
+    restarts: int = _setting(1, "pix2pix / cyclegan: train from this many seeds (--seed, --seed + 1, ...) and go on "
+                                "with the one whose translations are closest to the other domain (Frechet distance "
+                                "of the pixels: no labels or pairs), chosen by successive halving: all are compared "
+                                "at --restart_steps, the closer half trains on to twice the steps and is compared "
+                                "again, until one is left. 1: off.")
+    restart_steps: int = _setting(0, "Steps of the restarts' first comparison (0: the one that puts the last "
+                                     "comparison half-way through --train_steps).")
     fake_class: bool = _setting(False, "acgan: read D's C+1 outputs as C classes plus a 'fake' class.")
     categorical_codes: typing.Tuple[int, ...] = _setting((10,), "infogan: values of each categorical code, e.g. 10 "
                                                                 "or 10,2 (empty: none).")
@@ -380,6 +382,15 @@ def d_filters(recipe):
     return recipe.d_base_filters or recipe.base_filters
 
 
+def restart_schedule(recipe):
+    """The steps at which `--restarts` are compared, one per round of successive halving (Jamieson &
+    Talwalkar 2016): K restarts, then the closer ceil(K / 2) at twice the steps, ... until one is left,
+    ceil(log2 K) rounds in all; `[]` without restarts."""
+    rounds = math.ceil(math.log2(recipe.restarts)) if recipe.restarts > 1 else 0
+    first = recipe.restart_steps or recipe.train_steps // 2 ** rounds
+    return [first * 2 ** r for r in range(rounds)]
+
+
 def translation_generator(recipe):
     """`"unet"`, `"resnet"`, `"mlp"` or `"linear"`: the generator of a translation recipe (auto: the paper's)."""
     if recipe.architecture != "auto":
@@ -413,11 +424,14 @@ def _check_translation(recipe):
                                              f"--architecture=unet.")
     if model == "pix2pix" and recipe.replay_size:
         _fail("replay_size", recipe.replay_size, "--model=pix2pix has no pool of past fakes (cyclegan has).")
-    if recipe.restarts > 1 and (recipe.restart_steps or recipe.train_steps // 2) >= recipe.train_steps:
-        _fail("restart_steps", recipe.restart_steps, f"the restarts must be compared before --train_steps="
-                                                     f"{recipe.train_steps} (0: half of it).")
-    if recipe.restarts > 1 and not recipe.train_steps // 2:
-        _fail("train_steps", recipe.train_steps, "--restarts needs at least 2 steps (they are compared half-way).")
+    schedule = restart_schedule(recipe)
+    if schedule and not schedule[0]:
+        _fail("train_steps", recipe.train_steps, f"--restarts={recipe.restarts} needs at least {2 ** len(schedule)} "
+                                                 f"steps (its {len(schedule)} comparisons come before the end).")
+    if schedule and schedule[-1] >= recipe.train_steps:
+        _fail("restart_steps", recipe.restart_steps, f"the last comparison of --restarts={recipe.restarts} (at "
+                                                     f"{schedule[-1]} steps) must come before --train_steps="
+                                                     f"{recipe.train_steps} (0: half-way).")
     if recipe.restarts > 1 and recipe.strategy == "multi_worker_mirrored":
         _fail("restarts", recipe.restarts, "the restarts are compared and moved by one process; use it with "
                                            "--strategy=default or mirrored.")

@@ -544,6 +544,7 @@ def train(recipe, workdir, progress=True, allow_config_change=False):
         workdir.lock()
     try:
         recipe = _restarted(recipe, workdir, progress)
+        keras.utils.set_random_seed(recipe.seed)  # the restarts' trainings reseeded the process
         if chief:
             workdir.check_config(recipe, allow_config_change)
             workdir.clean()
@@ -587,38 +588,55 @@ def translation_distance(gan, recipe, examples=1024):
 
 
 def _restarted(recipe, workdir, progress):
-    """The recipe the workdir trains on. With `restarts` > 1: trains the recipe from each seed `seed`,
-    `seed + 1`, ... for `restart_steps` in WORKDIR/restarts/seed-N (each resumable), compares them by
-    `translation_distance` in WORKDIR/restarts.json, moves the closest one's checkpoints, samples and
-    metrics into the workdir and returns the recipe with its seed, to go on from there: the run is
-    then the one that seed makes uninterrupted. A CycleGAN that settles in a wrong mapping rarely
-    leaves it (docs/translation.md); restarts are how its seeds are made to agree."""
+    """The recipe the workdir trains on. With `restarts` > 1: trains the recipe from the seeds `seed`,
+    `seed + 1`, ... in WORKDIR/restarts/seed-N (each resumable) and keeps the one whose translations are
+    closest to the other domain (`translation_distance`) by successive halving (`_halve`), moves its
+    checkpoints, samples and metrics into the workdir and returns the recipe with its seed, to go on
+    from there: the run is then the one that seed makes uninterrupted. A CycleGAN that settles in a
+    wrong mapping rarely leaves it (docs/translation.md); restarts are how its seeds are made to agree."""
     if recipe.restarts == 1:
         return recipe
     record = workdir.read_restarts()
     if record is None:
         if os.path.exists(workdir.config):
             workdir.fail(f"holds a run made without --restarts={recipe.restarts}; use another --workdir.")
-        steps = recipe.restart_steps or recipe.train_steps // 2
-        distances = {}
-        for seed in range(recipe.seed, recipe.seed + recipe.restarts):
-            candidate = dataclasses.replace(recipe, seed=seed, restarts=1, restart_steps=0, train_steps=steps,
-                                            lr_decay_steps=recipe.lr_decay_steps or recipe.train_steps)
-            gan = train(candidate, workdir.restart(seed), progress)
-            distances[seed] = translation_distance(gan, candidate)
-            logging.info("Restart from seed %d: translation distance %.4g after %d steps.", seed, distances[seed],
-                         steps)
-        record = {"seed": recipe.seed, "restart_steps": steps, "distances": {str(k): v for k, v in distances.items()},
-                  "chosen": min(distances, key=distances.get)}
-        workdir.write_restarts(record)
-        if progress:
-            print(f"Restarts compared: going on from seed {record['chosen']} (translation distances "
-                  f"{', '.join(f'{k}: {v:.3g}' for k, v in record['distances'].items())}).", file=sys.stderr, flush=True)
+        record = {"seed": recipe.seed, "rounds": []}
     elif record["seed"] != recipe.seed:
-        workdir.fail(f"chose seed {record['chosen']} among restarts from --seed={record['seed']}, not "
-                     f"--seed={recipe.seed}; use --seed={record['seed']} or another --workdir.")
+        workdir.fail(f"holds the restarts from --seed={record['seed']}, not --seed={recipe.seed}; use "
+                     f"--seed={record['seed']} or another --workdir.")
+    if "chosen" not in record:
+        _halve(recipe, workdir, record, progress)
     workdir.adopt(workdir.restart(record["chosen"]))
     return dataclasses.replace(recipe, seed=record["chosen"])
+
+
+def _halve(recipe, workdir, record, progress):
+    """Successive halving (Jamieson & Talwalkar 2016) of the restarts: all of them train to the first
+    steps of `config.restart_schedule` and are compared, the closer half (rounded up) trains on to the
+    next and is compared again, until one is left; sets `record["chosen"]`. Each round's distances are
+    written to WORKDIR/restarts.json as it ends, so a killed job goes on from the round it was in."""
+    seeds = list(range(recipe.seed, recipe.seed + recipe.restarts))
+    for steps in config.restart_schedule(recipe):
+        done = next((r for r in record["rounds"] if r["steps"] == steps), None)
+        if done is None:
+            distances = {}
+            for seed in seeds:
+                candidate = dataclasses.replace(recipe, seed=seed, restarts=1, restart_steps=0, train_steps=steps,
+                                                lr_decay_steps=recipe.lr_decay_steps or recipe.train_steps)
+                distances[str(seed)] = translation_distance(train(candidate, workdir.restart(seed), progress),
+                                                            candidate)
+                logging.info("Restart from seed %d: translation distance %.4g after %d steps.", seed,
+                             distances[str(seed)], steps)
+            done = {"steps": steps, "distances": distances}
+            record["rounds"].append(done)
+            workdir.write_restarts(record)
+        seeds = sorted(seeds, key=lambda seed: done["distances"][str(seed)])[:-(-len(seeds) // 2)]
+        if progress:
+            print(f"Restarts compared at {steps} steps (translation distances "
+                  f"{', '.join(f'{k}: {v:.3g}' for k, v in done['distances'].items())}): going on with seed"
+                  f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}.", file=sys.stderr, flush=True)
+    record["chosen"] = seeds[0]
+    workdir.write_restarts(record)
 
 
 def _disk_fault(error, workdir):
