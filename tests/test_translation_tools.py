@@ -16,6 +16,7 @@ from PIL import Image
 import tfgan
 from conftest import ROOT
 from tfgan import recipes
+from tfgan.recipes import training
 
 SMALL = dict(train_steps=4, base_filters=8, batch_size=16, sample_every=2, checkpoint_every=2, log_every=2, restarts=1,
              restart_steps=0, steps_per_epoch=2, jit_compile=False, verbose=0)
@@ -91,9 +92,9 @@ def test_restarts_halve_to_the_seed_whose_translations_are_closest(tmp_path):
     assert open(os.path.join(alone, "metrics.jsonl")).read() == open(os.path.join(workdir, "metrics.jsonl")).read()
     for w, v in zip(model.generator.weights, single.generator.weights):
         np.testing.assert_array_equal(w.numpy(), v.numpy())
-    with pytest.raises(recipes.training.WorkdirError, match="not --seed=7; use --seed=0"):
+    with pytest.raises(training.WorkdirError, match="not --seed=7; use --seed=0"):
         recipes.train(recipe.replace(seed=7), workdir)
-    with pytest.raises(recipes.training.WorkdirError, match="holds a run made without --restarts=3"):
+    with pytest.raises(training.WorkdirError, match="holds a run made without --restarts=3"):
         recipes.train(recipe, alone)
 
 
@@ -104,7 +105,7 @@ def test_restarts_killed_between_rounds_go_on_from_the_recorded_round(tmp_path):
     first = {"steps": 2, "distances": {"0": 1.0, "1": 3.0, "2": 2.0}}
     (workdir / "restarts.json").write_text(json.dumps({"seed": 0, "rounds": [first]}))
     record = {"seed": 0, "rounds": [dict(first)]}
-    recipes.training._halve(recipe, recipes.training.Workdir(str(workdir)), record, progress=False)
+    training._halve(recipe, training.Workdir(str(workdir)), record, progress=False)
     assert record["rounds"][0] == first and sorted(record["rounds"][1]["distances"]) == ["0", "2"]
     assert record["chosen"] in (0, 2) and not (workdir / "restarts" / "seed-1").exists()
     assert json.load(open(workdir / "restarts.json")) == record
